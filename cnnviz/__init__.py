@@ -1,0 +1,81 @@
+"""cnnviz: see what a CNN's first layers do to an image.
+
+The pipeline reads in module order::
+
+    images   load_gray          file -> (H, W) float32 in [0, 1]
+    kernels  LESSON_FILTERS     the four 4×4 edge filters, and weight_from()
+    layers   Net, run, Stages   conv -> ReLU -> 2×2 max pooling, in torch and in numpy
+    figures  plot_*             arrays -> matplotlib Figure
+    store    write_atomic, ...  the only writer to disk, and the figure cache
+
+Names are loaded on first use, so ``import cnnviz`` is instant and pulls in neither torch nor
+matplotlib until a name that needs them is touched.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .errors import CnnvizError, ImageError, KernelError
+    from .images import MAX_SIDE, decode_gray, load_gray
+    from .kernels import FILTER_SETS, LESSON_FILTERS, PRESETS, weight_from
+    from .layers import Net, Stages, cross_correlate2d, max_pool2d, relu, run, run_reference
+    from .samples import load_sample, sample_names
+
+_EXPORTS = {
+    "CnnvizError": "errors",
+    "ImageError": "errors",
+    "KernelError": "errors",
+    "MAX_SIDE": "images",
+    "decode_gray": "images",
+    "load_gray": "images",
+    "FILTER_SETS": "kernels",
+    "LESSON_FILTERS": "kernels",
+    "PRESETS": "kernels",
+    "weight_from": "kernels",
+    "Net": "layers",
+    "Stages": "layers",
+    "cross_correlate2d": "layers",
+    "max_pool2d": "layers",
+    "relu": "layers",
+    "run": "layers",
+    "run_reference": "layers",
+    "load_sample": "samples",
+    "sample_names": "samples",
+}
+
+__all__ = [
+    "CnnvizError",
+    "FILTER_SETS",
+    "ImageError",
+    "KernelError",
+    "LESSON_FILTERS",
+    "MAX_SIDE",
+    "Net",
+    "PRESETS",
+    "Stages",
+    "cross_correlate2d",
+    "decode_gray",
+    "load_gray",
+    "load_sample",
+    "max_pool2d",
+    "relu",
+    "run",
+    "run_reference",
+    "sample_names",
+    "weight_from",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'cnnviz' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

@@ -1,0 +1,150 @@
+"""Which images the gallery shows: the samples, then the images an author adds.
+
+An author adds images in two ways, and both feed the same list:
+
+* by listing files under ``extra.cnnviz.gallery`` in ``mkdocs.yml``, relative to that file;
+* by dropping files into the gallery folder, ``docs/assets/gallery/``.
+
+Each image gets a slug for its page and figure folder. A slug is made of ASCII letters, digits
+and hyphens only, so no file name, however odd, can reach a URL, a path or the page's markup.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .jobs import Job
+from .markup import alt_text, markdown_text, title_value
+from .samples import sample_names
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
+"""File endings picked up from the gallery folder; a listed file may have any name."""
+
+
+@dataclass(frozen=True)
+class GalleryImage:
+    """One image of the gallery.
+
+    Attributes:
+        slug: The page's and the figures' folder name: ASCII, unique, stable across machines.
+        name: What the reader sees as the image's name: a sample's name or the file's name.
+        sample: The sample's name, for a sample.
+        path: The file, for an author's image.
+    """
+
+    slug: str
+    name: str
+    sample: str | None = None
+    path: Path | None = None
+
+    def params(self) -> dict[str, str]:
+        """The recipe parameters that name this image as input."""
+        return {"sample": self.sample} if self.sample else {"path": str(self.path)}
+
+
+def gallery_images(root: Path, listed: Iterable[str], folder: Path) -> list[GalleryImage]:
+    """List the gallery: the samples, the listed files, then the folder's images by name.
+
+    Args:
+        root: The folder listed paths are relative to (the one holding ``mkdocs.yml``).
+        listed: File paths from ``extra.cnnviz.gallery``.
+        folder: The drop-in folder; it may be missing.
+
+    Returns:
+        One entry per image, without repeats.
+    """
+    images = [
+        GalleryImage(slug=name.replace("_", "-"), name=name, sample=name) for name in sample_names()
+    ]
+    dropped = sorted(p for p in folder.glob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    seen: set[Path] = set()
+    for path in [root / item for item in listed] + dropped:
+        path = Path(path)
+        if path.resolve() in seen:
+            continue
+        seen.add(path.resolve())
+        images.append(GalleryImage(slug=_slug(path, root), name=path.name, path=path))
+    return images
+
+
+def _slug(path: Path, root: Path) -> str:
+    try:
+        where = path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:  # outside the project: its absolute path still names it uniquely
+        where = path.resolve().as_posix()
+    readable = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")[:32] or "image"
+    return f"{readable}-{hashlib.sha256(where.encode()).hexdigest()[:8]}"
+
+
+def gallery_jobs(images: Iterable[GalleryImage]) -> list[Job]:
+    """List what the gallery needs rendered for each image.
+
+    Args:
+        images: The gallery, as :func:`gallery_images` lists it.
+
+    Returns:
+        Per image: a thumbnail, the input, the three stages' maps and the table rows.
+    """
+    jobs = []
+    for image in images:
+        folder, params = f"gallery/{image.slug}", image.params()
+        jobs += [
+            Job(f"{folder}/thumbnail.png", "thumbnail", params),
+            Job(f"{folder}/input.png", "input_image", params),
+            *(
+                Job(f"{folder}/{stage}.png", "feature_maps", {"stage": stage, **params})
+                for stage in ("conv", "relu", "pooled")
+            ),
+            Job(f"{folder}/rows.md", "stats_rows", params),
+        ]
+    return jobs
+
+
+def gallery_files(
+    images: Iterable[GalleryImage], results: Mapping[str, bytes], templates: Mapping[str, str]
+) -> dict[str, bytes]:
+    """Compose the gallery's files: its figures, and its pages in every language.
+
+    Args:
+        images: The gallery.
+        results: The rendered bytes per job target, from :func:`cnnviz.jobs.run_jobs`.
+        templates: The text of each file in ``gen/templates/``, by file name.
+
+    Returns:
+        The bytes of each file, by its path in the docs tree.
+    """
+    images = list(images)
+    files = {target: data for target, data in results.items() if target.endswith(".png")}
+    for language, strings in tomllib.loads(templates["gallery-strings.toml"]).items():
+        page = templates[f"gallery-image.{language}.md"]
+        cards = []
+        for image in images:
+            rows = results.get(f"gallery/{image.slug}/rows.md", b"").decode().rstrip("\n")
+            files[f"gallery/{image.slug}.{language}.md"] = _fill(
+                page,
+                title=title_value(image.name),
+                heading=markdown_text(image.name),
+                origin=strings["sample" if image.sample else "file"],
+                alt=alt_text(image.name),
+                slug=image.slug,
+                rows=rows or f"\n{strings['missing']}",
+            ).encode()
+            preview = alt_text(strings["preview"].format(name=image.name))
+            link = f"{image.slug}.md"
+            cards.append(
+                f"-   [![{preview}]({image.slug}/thumbnail.png)]({link})\n\n"
+                f"    [{markdown_text(image.name)}]({link})"
+            )
+        index = templates[f"gallery-index.{language}.md"]
+        files[f"gallery/index.{language}.md"] = _fill(index, cards="\n\n".join(cards)).encode()
+    return files
+
+
+def _fill(template: str, **values: str) -> str:
+    """Replace each ``{{ name }}`` in a template; TeX's ``$`` signs are left alone."""
+    return re.sub(r"\{\{\s*(\w+)\s*\}\}", lambda match: values[match.group(1)], template)

@@ -1,0 +1,209 @@
+"""Load an image file as the lesson does: OpenCV reads BGR, converts to gray, scales to [0, 1].
+
+This is the only module that imports OpenCV. Every file is checked before it is decoded, so a
+user's mistake becomes one :class:`~cnnviz.errors.ImageError` line, never an OpenCV assertion
+and never a ``None`` passed further on.
+
+Behaviour worth knowing:
+
+* The file is decoded by its content, not its extension: a JPEG named ``.png`` simply works.
+  PNG, JPEG, BMP and WebP are accepted.
+* 8-bit pixels are divided by 255 and 16-bit pixels by 65535. An alpha channel is dropped.
+* A JPEG's EXIF orientation is applied, so the image stands the way a photo viewer shows it.
+* The header's size is checked first: more than :data:`MAX_PIXELS` pixels is refused before
+  any pixel is decoded, so a hostile header cannot exhaust memory.
+* An image whose longer side exceeds :data:`MAX_SIDE` is shrunk with ``INTER_AREA`` and the
+  ``cnnviz.images`` logger says so at INFO level.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import struct
+from collections.abc import Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from .errors import ImageError
+
+MAX_SIDE = 512
+"""Longer side, in pixels, above which an image is downscaled: enough to see every edge."""
+
+MAX_PIXELS = 40_000_000
+"""Largest image, in pixels, that is decoded at all (about 240 MB as 16-bit BGR)."""
+
+log = logging.getLogger(__name__)
+
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_JPEG_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+
+
+def load_gray(path: str | Path, *, max_side: int = MAX_SIDE) -> NDArray[np.float32]:
+    """Read an image file as a grayscale float array.
+
+    Args:
+        path: The image file. Its content decides the format, not its name.
+        max_side: Longer side above which the image is downscaled with ``INTER_AREA``.
+
+    Returns:
+        An ``(H, W)`` float32 array with values in [0, 1].
+
+    Raises:
+        FileNotFoundError: The file does not exist.
+        ImageError: The file is not a usable image; the message names it and the problem.
+    """
+    return decode_gray(_read_bytes(Path(path)), source=path, max_side=max_side)
+
+
+def decode_gray(
+    data: bytes, *, source: str | Path = "<bytes>", max_side: int = MAX_SIDE
+) -> NDArray[np.float32]:
+    """Decode the bytes of an image file to a grayscale float array.
+
+    Args:
+        data: The whole file's content.
+        source: Where the bytes came from, for error messages.
+        max_side: Longer side above which the image is downscaled with ``INTER_AREA``.
+
+    Returns:
+        An ``(H, W)`` float32 array with values in [0, 1].
+
+    Raises:
+        ImageError: The bytes are not a usable image.
+    """
+    if not data:
+        raise ImageError(source, "empty file (0 bytes)")
+    kind, width, height = _sniff(data, source)
+    if width < 1 or height < 1:
+        raise ImageError(source, f"{kind} header claims an empty {width}×{height} image")
+    if width * height > MAX_PIXELS:
+        raise ImageError(
+            source,
+            f"{kind} header claims {width}×{height} pixels; the limit is "
+            f"{MAX_PIXELS // 1_000_000} megapixels",
+        )
+    # --8<-- [start:gray]
+    bgr = _decode(data, kind, source)  # (H, W, 3): OpenCV's channel order is B, G, R
+    gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)  # (H, W), uint8 or uint16
+    gray = _shrink(gray, max_side, source)
+    scale = 65535.0 if gray.dtype == np.uint16 else 255.0
+    return (gray.astype(np.float32) / np.float32(scale)).astype(np.float32)  # [0, 1]
+    # --8<-- [end:gray]
+
+
+def _read_bytes(path: Path) -> bytes:
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file")
+    if path.is_dir():
+        raise ImageError(path, "is a directory, not an image file")
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise ImageError(path, f"cannot be read ({error.strerror or error})") from None
+
+
+def _sniff(data: bytes, source: str | Path) -> tuple[str, int, int]:
+    """Name the format from the magic bytes and read the size from the header alone."""
+    try:
+        if data.startswith(_PNG_MAGIC):
+            return "PNG", *_png_size(data)
+        if data.startswith(b"\xff\xd8\xff"):
+            return "JPEG", *_jpeg_size(data)
+        if data.startswith(b"BM"):
+            width, height = struct.unpack_from("<ii", data, 18)
+            return "BMP", width, abs(height)
+        if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+            return "WebP", *_webp_size(data)
+    except struct.error:
+        raise ImageError(source, "corrupt image: the file ends inside its header") from None
+    except ValueError as error:
+        raise ImageError(source, str(error)) from None
+    raise ImageError(source, "not an image: the content is not PNG, JPEG, BMP or WebP")
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    if data[12:16] != b"IHDR":
+        raise ValueError("corrupt PNG: no IHDR chunk")
+    if data.find(b"IEND", 33) < 0:
+        raise ValueError("truncated PNG: the IEND chunk is missing")
+    width, height = struct.unpack_from(">II", data, 16)
+    return width, height
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int]:
+    pos = 2
+    while pos + 4 <= len(data):
+        if data[pos] != 0xFF:
+            raise ValueError(f"corrupt JPEG: no marker at byte {pos}")
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte before a marker
+            pos += 1
+            continue
+        if marker in _JPEG_SOF:
+            # The end marker must follow the frame; an embedded EXIF thumbnail's does not count.
+            if data.find(b"\xff\xd9", pos) < 0:
+                raise ValueError("truncated JPEG: the end-of-image marker is missing")
+            height, width = struct.unpack_from(">HH", data, pos + 5)
+            return width, height
+        if marker == 0x01 or 0xD0 <= marker <= 0xD8:  # markers without a length
+            pos += 2
+            continue
+        (length,) = struct.unpack_from(">H", data, pos + 2)
+        pos += 2 + length
+    raise ValueError("corrupt JPEG: no frame header")
+
+
+def _webp_size(data: bytes) -> tuple[int, int]:
+    chunk = data[12:16]
+    if chunk == b"VP8X":
+        width = int.from_bytes(data[24:27], "little") + 1
+        height = int.from_bytes(data[27:30], "little") + 1
+        return width, height
+    if chunk == b"VP8L":
+        (bits,) = struct.unpack_from("<I", data, 21)
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    if chunk == b"VP8 ":
+        width, height = struct.unpack_from("<HH", data, 26)
+        return width & 0x3FFF, height & 0x3FFF
+    raise ValueError(f"corrupt WebP: unknown chunk {chunk!r}")
+
+
+@contextlib.contextmanager
+def _quiet_opencv() -> Iterator[None]:
+    """Silence OpenCV's own log for one call: its complaints become our one-line error."""
+    level = cv2.utils.logging.getLogLevel()
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+    try:
+        yield
+    finally:
+        cv2.utils.logging.setLogLevel(level)
+
+
+def _decode(data: bytes, kind: str, source: str | Path) -> NDArray[np.generic]:
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    try:
+        with _quiet_opencv():
+            # IMREAD_COLOR gives BGR as in the lesson, drops alpha and applies EXIF rotation;
+            # IMREAD_ANYDEPTH keeps 16-bit samples.
+            bgr = cv2.imdecode(buffer, cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH)
+    except cv2.error:
+        bgr = None
+    if bgr is None or bgr.size == 0:
+        raise ImageError(source, f"corrupt {kind} data: the decoder could not read it")
+    if bgr.dtype not in (np.uint8, np.uint16):
+        raise ImageError(source, f"{kind} with {bgr.dtype} samples; only 8 and 16 bits are read")
+    return bgr
+
+
+def _shrink(gray: NDArray[np.generic], max_side: int, source: str | Path) -> NDArray[np.generic]:
+    height, width = gray.shape
+    if max(height, width) <= max_side:
+        return gray
+    scale = max_side / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    log.info("%s: downscaled %d×%d to %d×%d (max side %d)", source, width, height, *size, max_side)
+    return cv2.resize(gray, size, interpolation=cv2.INTER_AREA)

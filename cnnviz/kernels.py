@@ -1,0 +1,202 @@
+"""The filters of the lesson and of the custom-filters page, and the one check every kernel passes.
+
+Each constant is a read-only float32 array. In deep learning a "convolution" slides the kernel
+over the image without flipping it (see :func:`cnnviz.layers.cross_correlate2d`), so a kernel
+answers most strongly where the image looks like the kernel itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .errors import KernelError
+
+MAX_KERNEL_SIDE = 15
+"""Largest kernel side accepted: bigger kernels blur more than they teach."""
+
+MAX_FILTERS = 16
+"""Most filters in one stack: the figures show one panel per filter."""
+
+
+def _constant(values: Any) -> NDArray[np.float32]:
+    array = np.array(values, dtype=np.float32)
+    array.flags.writeable = False
+    return array
+
+
+# --8<-- [start:lesson]
+FILTER_VALS = _constant([[-1, -1, 1, 1]] * 4)
+"""The lesson's ``filter_vals``: dark on the left, bright on the right::
+
+    -1 -1 +1 +1
+    -1 -1 +1 +1
+    -1 -1 +1 +1
+    -1 -1 +1 +1
+"""
+
+FILTER_1 = FILTER_VALS
+"""f1 answers a vertical edge going from dark (left) to bright (right)::
+
+    -1 -1 +1 +1
+    -1 -1 +1 +1
+    -1 -1 +1 +1
+    -1 -1 +1 +1
+"""
+
+FILTER_2 = _constant(-FILTER_1)
+"""f2 = -f1 answers a vertical edge going from bright (left) to dark (right)::
+
+    +1 +1 -1 -1
+    +1 +1 -1 -1
+    +1 +1 -1 -1
+    +1 +1 -1 -1
+"""
+
+FILTER_3 = _constant(FILTER_1.T)
+"""f3 = f1ᵀ answers a horizontal edge going from dark (top) to bright (bottom)::
+
+    -1 -1 -1 -1
+    -1 -1 -1 -1
+    +1 +1 +1 +1
+    +1 +1 +1 +1
+"""
+
+FILTER_4 = _constant(-FILTER_3)
+"""f4 = -f3 answers a horizontal edge going from bright (top) to dark (bottom)::
+
+    +1 +1 +1 +1
+    +1 +1 +1 +1
+    -1 -1 -1 -1
+    -1 -1 -1 -1
+"""
+
+LESSON_FILTERS = _constant([FILTER_1, FILTER_2, FILTER_3, FILTER_4])
+"""The four lesson filters stacked: shape ``(4, 4, 4)``, in the order f1, f2, f3, f4."""
+# --8<-- [end:lesson]
+
+# --8<-- [start:classic]
+SOBEL_X = _constant([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]])
+"""Sobel x: brightness rising from left to right, smoothed along the column::
+
+    -1  0 +1
+    -2  0 +2
+    -1  0 +1
+"""
+
+SOBEL_Y = _constant(SOBEL_X.T)
+"""Sobel y: brightness rising from top to bottom, smoothed along the row::
+
+    -1 -2 -1
+     0  0  0
+    +1 +2 +1
+"""
+
+BOX_BLUR = _constant(np.full((3, 3), 1 / 9))
+"""Box blur: the mean of the 3×3 neighbourhood, every weight 1/9::
+
+    1/9 1/9 1/9
+    1/9 1/9 1/9
+    1/9 1/9 1/9
+"""
+
+SHARPEN = _constant([[0, -1, 0], [-1, 5, -1], [0, -1, 0]])
+"""Sharpen: the pixel plus its difference from its four neighbours::
+
+     0 -1  0
+    -1 +5 -1
+     0 -1  0
+"""
+
+IDENTITY = _constant([[0, 0, 0], [0, 1, 0], [0, 0, 0]])
+"""Identity: copies the centre pixel, so the output is the (cropped) input::
+
+     0  0  0
+     0 +1  0
+     0  0  0
+"""
+
+LAPLACIAN = _constant([[0, 1, 0], [1, -4, 1], [0, 1, 0]])
+"""Laplacian: the second derivative, zero on flat areas and ramps, strong on thin lines::
+
+     0 +1  0
+    +1 -4 +1
+     0 +1  0
+"""
+# --8<-- [end:classic]
+
+PRESETS: Mapping[str, NDArray[np.float32]] = {
+    "f1": FILTER_1,
+    "f2": FILTER_2,
+    "f3": FILTER_3,
+    "f4": FILTER_4,
+    "sobel_x": SOBEL_X,
+    "sobel_y": SOBEL_Y,
+    "blur": BOX_BLUR,
+    "sharpen": SHARPEN,
+    "identity": IDENTITY,
+    "laplacian": LAPLACIAN,
+}
+"""Every named kernel, for the playground's presets and the command line."""
+
+FILTER_SETS: Mapping[str, NDArray[np.float32]] = {
+    "lesson": LESSON_FILTERS,
+    "sobel": _constant([SOBEL_X, SOBEL_Y]),
+}
+"""Named stacks of filters, as ``--filters`` on the command line accepts them."""
+
+
+def weight_from(filters: Any, *, source: str = "filters") -> NDArray[np.float32]:
+    """Check a stack of 2-D filters and shape it as a ``Conv2d`` weight.
+
+    Args:
+        filters: One 2-D filter or a stack of them (nested lists, an array or a tensor).
+        source: Where the filters came from, named in error messages.
+
+    Returns:
+        A contiguous float32 array of shape ``(N, 1, kh, kw)``.
+
+    Raises:
+        KernelError: The filters are ragged, empty, non-numeric, non-finite or of a bad size.
+    """
+    stack = _as_stack(filters, source)  # (N, kh, kw)
+    count, height, width = stack.shape
+    if count > MAX_FILTERS:
+        raise KernelError(source, f"{count} filters; at most {MAX_FILTERS} are shown")
+    if not (height <= MAX_KERNEL_SIDE and width <= MAX_KERNEL_SIDE):
+        raise KernelError(
+            source,
+            f"a {height}×{width} filter is too large; sides run from 1 to {MAX_KERNEL_SIDE}",
+        )
+    values = stack.astype(np.float64)
+    if not np.isfinite(values).all() or np.abs(values).max() > np.finfo(np.float32).max:
+        raise KernelError(source, "values must be finite numbers (found NaN, inf or overflow)")
+    return np.ascontiguousarray(values[:, None], dtype=np.float32)  # (N, 1, kh, kw)
+
+
+def _as_stack(filters: Any, source: str) -> NDArray[np.generic]:
+    try:
+        array = np.asarray(filters)
+    except (ValueError, TypeError):  # numpy refuses nested lists of unequal lengths
+        raise KernelError(
+            source, "ragged: every filter must have the same shape, and every row the same length"
+        ) from None
+    if array.dtype.kind not in "iuf":
+        raise KernelError(source, f"values must be numbers, not {_kind_name(array)}")
+    if array.size == 0:
+        raise KernelError(source, "empty: the filter has no values")
+    if array.ndim == 2:
+        return array[None]
+    if array.ndim == 3:
+        return array
+    if array.ndim == 0:
+        raise KernelError(source, "a single number is not a filter; give a 2-D grid of numbers")
+    raise KernelError(source, f"each filter must be 2-D; got a {array.ndim}-D array")
+
+
+def _kind_name(array: NDArray[np.generic]) -> str:
+    names = {"b": "booleans", "c": "complex numbers", "U": "text", "S": "bytes", "O": "objects"}
+    return names.get(array.dtype.kind, f"{array.dtype} values")

@@ -1,0 +1,51 @@
+"""Put untrusted text, such as a file's name, into generated Markdown so it shows as text only.
+
+A file may be named ``<img src=x onerror=alert(1)>.png``. Each function here makes such a name
+inert for one place in a page: running text, alt text, or a YAML front-matter value.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+# Python-Markdown's backslash escapes, plus `|` from the tables extension.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>])")
+
+
+def markdown_text(text: str) -> str:
+    """Escape text for running Markdown: no markup, link, HTML or entity survives.
+
+    Args:
+        text: Any text, e.g. a file name.
+
+    Returns:
+        Markdown that renders as exactly ``text``.
+    """
+    escaped = html.escape(text, quote=False)  # & < > become entities, which render as text
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", escaped)
+
+
+def alt_text(text: str) -> str:
+    """Make text safe inside ``![...]``: brackets, markup characters and newlines are dropped.
+
+    Args:
+        text: Any text.
+
+    Returns:
+        A single line with letters, digits, spaces and plain punctuation only.
+    """
+    return " ".join(re.sub(r"[^\w\s.,:;'%×–-]", " ", text).split())
+
+
+def title_value(text: str) -> str:
+    """Encode text as a front-matter ``title`` that themes print as text, not markup.
+
+    Args:
+        text: Any text.
+
+    Returns:
+        A YAML double-quoted scalar holding ``text`` with ``&``, ``<`` and ``>`` as entities.
+    """
+    return json.dumps(html.escape(text, quote=False), ensure_ascii=False)

@@ -1,0 +1,92 @@
+"""MkDocs hooks that keep the site fresh, complete, offline and light.
+
+- Fresh code: every build starts by forgetting the cnnviz modules imported before, so the gen
+  scripts of a `mkdocs serve` rebuild run the code as it is on disk now, never a stale copy.
+- Gallery navigation: one page per gallery image is generated; their entries are added under
+  the gallery's section of `nav`, so every page is in the navigation of both languages.
+- Math without a CDN: `pymdownx.arithmatex` marks the TeX, and it is turned into MathML here,
+  at build time, which browsers render natively.
+- Light pages: each `<img>` gets its width and height, so nothing jumps while loading, and
+  every figure after the first loads lazily.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import struct
+import sys
+from pathlib import Path
+from urllib.parse import unquote, urljoin
+
+from latex2mathml.converter import convert as tex_to_mathml
+
+GALLERY_INDEX = "gallery/index.md"
+
+_MATH = re.compile(
+    r'<(?P<tag>span|div) class="arithmatex">\s*\\(?P<open>[(\[])(?P<tex>.*?)\\[)\]]\s*</(?P=tag)>',
+    re.S,
+)
+_IMG = re.compile(r"<img\b[^>]*>")
+_SRC = re.compile(r'\ssrc="([^"]+)"')
+
+
+def on_config(config):
+    # Runs first in every build, so all cnnviz code after this point is read from disk afresh.
+    for name in [name for name in sys.modules if name.partition(".")[0] == "cnnviz"]:
+        del sys.modules[name]
+    from cnnviz.gallery import gallery_images
+
+    listed = config.extra.get("cnnviz", {}).get("gallery", [])
+    root = Path(config.config_file_path).parent
+    images = gallery_images(root, listed, Path(config.docs_dir) / "assets" / "gallery")
+    pages = [GALLERY_INDEX, *(f"gallery/{image.slug}.md" for image in images)]
+    for entry in config.nav or []:
+        if not isinstance(entry, dict):
+            continue
+        for title, children in entry.items():
+            if isinstance(children, list) and GALLERY_INDEX in children:
+                entry[title] = pages
+    return config
+
+
+def on_page_content(html_text, page, config, files):
+    def to_mathml(match):
+        display = "block" if match.group("open") == "[" else "inline"
+        return tex_to_mathml(html.unescape(match.group("tex")).strip(), display=display)
+
+    return _MATH.sub(to_mathml, html_text)
+
+
+def on_post_page(output, page, config):
+    site = Path(config.site_dir)
+    page_url = "/" + page.url
+    first = True
+
+    def size_and_defer(match):
+        nonlocal first
+        tag = match.group(0)
+        src = _SRC.search(tag)
+        file = unquote(urljoin(page_url, src.group(1))).lstrip("/") if src else ""
+        size = _png_size(site / file) if file else None
+        extra = ""
+        if size and " width=" not in tag:
+            extra += f' width="{size[0]}" height="{size[1]}"'
+        if not first and " loading=" not in tag:
+            extra += ' loading="lazy" decoding="async"'
+        first = False
+        return tag[:-1].rstrip("/").rstrip() + extra + ">"
+
+    head, sep, body = output.partition('<article class="md-content__inner')
+    return head + sep + _IMG.sub(size_and_defer, body)
+
+
+def _png_size(path):
+    try:
+        with open(path, "rb") as file:
+            header = file.read(24)
+    except OSError:
+        return None
+    if header[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    return struct.unpack(">II", header[16:24])

@@ -1,0 +1,59 @@
+"""The package as a whole: its public names, its typing marker, and what importing it costs."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import cnnviz
+
+
+def imported_after(statement: str) -> set[str]:
+    code = f"import sys; {statement}; print(' '.join(sys.modules))"
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    return {name.partition(".")[0] for name in output.split()}
+
+
+def test_public_api():
+    """The lesson's names are importable from the package itself."""
+    from cnnviz import LESSON_FILTERS, Net, Stages, load_gray, run  # noqa: F401
+
+    assert {"load_gray", "LESSON_FILTERS", "Net", "run", "Stages"} <= set(cnnviz.__all__)
+    assert set(cnnviz.__all__) <= set(dir(cnnviz))
+
+
+def test_import_pulls_in_neither_mkdocs_nor_torch():
+    """`import cnnviz` is cheap: no MkDocs ever, and torch only once a name needs it."""
+    loaded = imported_after("import cnnviz")
+    assert "mkdocs" not in loaded
+    assert "torch" not in loaded
+    assert "matplotlib" not in loaded
+
+
+def test_the_library_never_imports_mkdocs():
+    """Even the whole pipeline, figures included, runs without MkDocs."""
+    loaded = imported_after("import cnnviz.recipes, cnnviz.jobs, cnnviz.gallery, cnnviz.store")
+    assert "mkdocs" not in loaded
+
+
+def test_only_images_imports_opencv():
+    """OpenCV stays at the edge: images.py is its one importer."""
+    package = Path(cnnviz.__file__).parent
+    importers = {path.name for path in package.glob("*.py") if "import cv2" in path.read_text()}
+    assert importers == {"images.py"}
+
+
+def test_no_pyplot_in_the_library():
+    """Figures are built on matplotlib.figure.Figure, never through pyplot's global state."""
+    package = Path(cnnviz.__file__).parent
+    pattern = re.compile(r"^\s*(import matplotlib\.pyplot|from matplotlib import pyplot)", re.M)
+    assert not [path.name for path in package.glob("*.py") if pattern.search(path.read_text())]
+
+
+def test_typed_marker_ships():
+    """The package declares its type hints with py.typed."""
+    assert (Path(cnnviz.__file__).parent / "py.typed").is_file()
