@@ -3,8 +3,9 @@
 A :class:`Job` names a recipe in :mod:`cnnviz.recipes`, its parameters and where the result
 goes. :func:`job_key` hashes everything that decides the result's bytes:
 
-* the source of ``recipes.py`` and of every cnnviz module the recipe reaches, found by reading
-  the code's imports (an edit elsewhere leaves the key alone);
+* the source of every definition the recipe reaches, from ``recipes.py`` through the modules
+  it uses, found by reading the code (see :mod:`cnnviz.deps`); an edit elsewhere leaves the
+  key alone, so only what changed is redrawn;
 * the bytes of the input image (parameter ``sample`` or ``path``) and the parameters;
 * the versions of torch, numpy, OpenCV, matplotlib and oxipng.
 
@@ -14,7 +15,7 @@ stays light; :mod:`cnnviz.recipes` is imported only when something must be drawn
 
 from __future__ import annotations
 
-import ast
+import functools
 import hashlib
 import importlib
 import importlib.metadata
@@ -23,11 +24,11 @@ import platform
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 from . import samples, store
+from .deps import CodeIndex
 from .errors import CnnvizError
 
 KEY_VERSION = 1
@@ -36,7 +37,12 @@ KEY_VERSION = 1
 VERSIONED = ("torch", "numpy", "opencv-python-headless", "matplotlib", "pyoxipng")
 """Distributions whose version enters every key."""
 
-PACKAGE = Path(__file__).resolve().parent
+ENCODER = ("store", "png_bytes")
+"""The code every result passes through on its way to bytes."""
+
+_FAILED: dict[str, str] = {}
+"""Keys whose render raised in this process. The same code and input fail the same way, so a
+later language pass of the same build neither tries them again nor reports them twice."""
 
 
 @dataclass(frozen=True)
@@ -63,12 +69,15 @@ class Report:
         rendered: Results drawn by running their recipe.
         cached: Results read from the cache.
         failures: ``(target, message)`` for each recipe that raised.
+        failed_again: Results not even tried, because the same key already failed in this
+            process and was reported then (static-i18n builds each language in turn).
         seconds: Wall time of the whole call.
     """
 
     rendered: int = 0
     cached: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
+    failed_again: int = 0
     seconds: float = 0.0
 
     def errors(self) -> list[str]:
@@ -83,28 +92,35 @@ class Report:
 
     def summary(self) -> str:
         """One log line: counts and time."""
-        failed = f", {len(self.failures)} failed" if self.failures else ""
-        total = self.rendered + self.cached + len(self.failures)
+        failures = len(self.failures) + self.failed_again
+        failed = f", {failures} failed" if failures else ""
+        total = self.rendered + self.cached + failures
         return (
             f"{total} results: {self.rendered} rendered, {self.cached} from cache{failed}, "
             f"in {self.seconds:.2f} s"
         )
 
 
-def job_key(job: Job) -> str:
+def job_key(job: Job, code: CodeIndex | None = None) -> str:
     """Hash everything that decides the bytes of a job's result.
 
     Args:
         job: The job to key.
+        code: The package's source, read once; a fresh read if omitted.
 
     Returns:
         A hex SHA-256 digest.
+
+    Raises:
+        KeyError: The job names no recipe of :mod:`cnnviz.recipes`.
     """
+    if job.recipe.startswith("_"):
+        raise KeyError(f"cnnviz.recipes has no recipe named {job.recipe!r}")
     record = {
         "key_version": KEY_VERSION,
         "recipe": job.recipe,
         "params": job.params,
-        "sources": {path.name: _file_digest(path) for path in recipe_sources(job.recipe)},
+        "code": (code or CodeIndex()).digest([("recipes", job.recipe), ENCODER]),
         "input": _input_digest(job.params),
         "versions": _versions(),
     }
@@ -124,31 +140,41 @@ def run_jobs(jobs: Iterable[Job], cache: store.Store) -> tuple[dict[str, bytes],
     Returns:
         The bytes per target, and a report of what was rendered, reused and failed.
     """
-    start, report, results = time.perf_counter(), Report(), {}
+    start, report, results, code = time.perf_counter(), Report(), {}, CodeIndex()
     for job in jobs:
-        key = job_key(job)
+        key = job_key(job, code)
         data = cache.get(key)
         if data is not None:
             report.cached += 1
+        elif key in _FAILED:
+            report.failed_again += 1
         else:
-            try:
-                data = render(job)
-            except Exception as error:  # a recipe's failure must not stop the other figures
-                report.failures.append((job.target, _describe(error)))
-                data = cache.last_good(job.target)
-                if data is not None:
-                    results[job.target] = data
-                continue
-            cache.put(key, data)
-            report.rendered += 1
-        cache.remember(job.target, key)
-        results[job.target] = data
+            data = _render_or_report(job, key, cache, report)
+        if data is not None:
+            cache.remember(job.target, key)
+        data = data if data is not None else cache.last_good(job.target)
+        if data is not None:
+            results[job.target] = data
     report.seconds = time.perf_counter() - start
     return results, report
 
 
+def _render_or_report(job: Job, key: str, cache: store.Store, report: Report) -> bytes | None:
+    try:
+        data = render(job)
+    except Exception as error:  # a recipe's failure must not stop the other figures
+        _FAILED[key] = message = _describe(error)
+        report.failures.append((job.target, message))
+        return None
+    cache.put(key, data)
+    report.rendered += 1
+    return data
+
+
 def render(job: Job) -> bytes:
     """Run a job's recipe and encode its result: a Figure as PNG, a string as UTF-8.
+
+    Bytes, such as raw pixels for the playground, are returned as they are.
 
     Args:
         job: The job to run.
@@ -158,82 +184,11 @@ def render(job: Job) -> bytes:
     """
     recipes = importlib.import_module(f"{__package__}.recipes")
     result = getattr(recipes, job.recipe)(**job.params)
+    if isinstance(result, bytes):
+        return result
     if isinstance(result, str):
         return result.encode()
     return store.png_bytes(result)
-
-
-@cache
-def recipe_sources(recipe: str) -> tuple[Path, ...]:
-    """List the cnnviz source files a recipe can reach: ``recipes.py`` and what it uses.
-
-    The recipe's body, and the bodies of the ``recipes.py`` helpers it calls, are read for the
-    module-level names they use; each name's module and that module's own imports follow.
-
-    Args:
-        recipe: The name of a function in ``recipes.py``.
-
-    Returns:
-        The source files, sorted, ``store.py`` (the encoder) included.
-    """
-    tree = ast.parse((PACKAGE / "recipes.py").read_text(encoding="utf-8"))
-    functions = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
-    if recipe not in functions or recipe.startswith("_"):
-        raise KeyError(f"cnnviz.recipes has no recipe named {recipe!r}")
-    origins = _imported_names(tree)
-    modules, seen, pending = {"recipes", "store"}, set(), [recipe]
-    while pending:
-        name = pending.pop()
-        seen.add(name)
-        for used in _names_in(functions[name]):
-            if used in functions and used not in seen:
-                pending.append(used)
-            elif used in origins:
-                modules |= _closure(origins[used])
-    return tuple(sorted(PACKAGE / f"{module}.py" for module in modules))
-
-
-def _names_in(node: ast.AST) -> set[str]:
-    return {child.id for child in ast.walk(node) if isinstance(child, ast.Name)}
-
-
-def _imported_names(tree: ast.Module) -> dict[str, str]:
-    """Map each name a module imports from cnnviz to the cnnviz module it comes from."""
-    origins = {}
-    for node in tree.body:
-        if isinstance(node, ast.ImportFrom) and _is_ours(node):
-            for alias in node.names:
-                module = node.module.split(".")[-1] if _names_module(node) else alias.name
-                origins[alias.asname or alias.name] = module
-    return origins
-
-
-@cache
-def _closure(module: str) -> frozenset[str]:
-    """The module and every cnnviz module it imports, however deep, by reading the source."""
-    found, pending = {module}, [module]
-    while pending:
-        tree = ast.parse((PACKAGE / f"{pending.pop()}.py").read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and _is_ours(node):
-                names = (
-                    [node.module.split(".")[-1]]
-                    if _names_module(node)
-                    else [alias.name for alias in node.names]
-                )
-                new = {name for name in names if (PACKAGE / f"{name}.py").exists()} - found
-                found |= new
-                pending.extend(new)
-    return frozenset(found)
-
-
-def _is_ours(node: ast.ImportFrom) -> bool:
-    return node.level == 1 or (node.module or "").split(".")[0] == "cnnviz"
-
-
-def _names_module(node: ast.ImportFrom) -> bool:
-    """True for ``from .layers import x``; false for ``from . import layers``."""
-    return bool(node.module) and node.module != "cnnviz"
 
 
 def _file_digest(path: Path) -> str:
@@ -252,7 +207,7 @@ def _input_digest(params: Mapping[str, Any]) -> str | None:
         return f"unreadable: {error.strerror}"  # the render will report the problem
 
 
-@cache
+@functools.cache
 def _versions() -> dict[str, str]:
     versions = {"python": platform.python_version()}
     for name in VERSIONED:

@@ -33,8 +33,11 @@ _SRC = re.compile(r'\ssrc="([^"]+)"')
 
 def on_config(config):
     # Runs first in every build, so all cnnviz code after this point is read from disk afresh.
-    for name in [name for name in sys.modules if name.partition(".")[0] == "cnnviz"]:
-        del sys.modules[name]
+    # static-i18n's nested build of another language is part of the same build: it keeps the
+    # modules, and with them the memory of which renders already failed and were reported.
+    if not getattr(config.plugins.get("i18n"), "building", False):
+        for name in [name for name in sys.modules if name.partition(".")[0] == "cnnviz"]:
+            del sys.modules[name]
     from cnnviz.gallery import gallery_images
 
     listed = config.extra.get("cnnviz", {}).get("gallery", [])

@@ -1,0 +1,161 @@
+"""Rebuilds: fresh code in one process, a warm build that draws nothing, and `mkdocs serve`
+surviving broken code and broken images while it keeps serving the last good figure."""
+
+from __future__ import annotations
+
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import MKDOCS_ENV, free_port
+from project import copy_project, edit
+
+pytestmark = pytest.mark.site
+
+CURVE_COLOUR = 'color="#c0392b"'
+FIGURES = Path("cnnviz") / "figures.py"
+
+
+def forget_cnnviz():
+    for name in [name for name in sys.modules if name.partition(".")[0] == "cnnviz"]:
+        del sys.modules[name]
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    return copy_project(tmp_path_factory.mktemp("project"))
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_one_process_sees_an_edited_module(tmp_path):
+    """Generate, edit a copied cnnviz module, generate again in the same process: new bytes."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    root = copy_project(tmp_path / "project")
+    sys.path.insert(0, str(root))
+    os.environ.update(MKDOCS_ENV)
+    try:
+        forget_cnnviz()
+        build(load_config(str(root / "mkdocs.yml"), site_dir=str(tmp_path / "one")))
+        edit(root / FIGURES, CURVE_COLOUR, 'color="#1f6fb4"')
+        build(load_config(str(root / "mkdocs.yml"), site_dir=str(tmp_path / "two")))
+    finally:
+        sys.path.remove(str(root))
+        forget_cnnviz()
+    before = (tmp_path / "one" / "figures" / "relu-curve.png").read_bytes()
+    after = (tmp_path / "two" / "figures" / "relu-curve.png").read_bytes()
+    assert before != after
+
+
+def test_a_warm_build_draws_nothing_and_imports_neither_torch_nor_matplotlib(project, tmp_path):
+    """With every result cached, the build renders 0 figures and never imports torch or mpl."""
+    script = (
+        "import logging, sys\n"
+        "logging.basicConfig(level=logging.INFO)\n"
+        "from mkdocs.commands.build import build\n"
+        "from mkdocs.config import load_config\n"
+        f"build(load_config({str(project / 'mkdocs.yml')!r}, site_dir={str(tmp_path)!r}))\n"
+        "print('loaded:', sorted({'torch', 'matplotlib', 'cv2'} & set(sys.modules)))\n"
+    )
+    env = {**os.environ, **MKDOCS_ENV, "PYTHONPATH": str(project)}
+    for _ in range(2):  # the first run may fill the cache if the copy started cold
+        result = subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=project,
+            check=True,
+        )
+    assert "loaded: []" in result.stdout
+    counts = [line for line in result.stderr.splitlines() if "results:" in line]
+    assert len(counts) >= 4  # lesson and gallery, in both languages
+    assert all(" 0 rendered" in line for line in counts)
+
+
+class Server:
+    """`mkdocs serve` on a copy of the project, with its log collected line by line."""
+
+    def __init__(self, root: Path) -> None:
+        self.port = free_port()
+        env = {**os.environ, **MKDOCS_ENV, "PYTHONPATH": str(root)}
+        command = [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{self.port}"]
+        self.process = subprocess.Popen(
+            command, cwd=root, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.log: list[str] = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        for line in self.process.stderr:
+            self.lines.put(line)
+
+    def wait_for(self, text: str, limit: float = 300) -> str:
+        """Read the log until a line holds ``text``; the limit only guards against a hang."""
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=1)
+            except queue.Empty:
+                assert self.process.poll() is None, "mkdocs serve died:\n" + "".join(self.log)
+                continue
+            self.log.append(line)
+            if text in line:
+                return line
+        raise AssertionError(f"no {text!r} in the log:\n" + "".join(self.log))
+
+    def get(self, path: str) -> bytes:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/{path}") as response:
+            assert response.status == 200
+            return response.read()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        self.reader.join(timeout=30)
+        self.process.stderr.close()
+
+
+def test_serve_rebuilds_with_fresh_code_and_survives_failures(tmp_path):
+    """Under `mkdocs serve`: an edit to cnnviz is drawn at once (in one language pass only);
+    a figure whose code raises logs one error naming it and keeps its last good bytes; a bad
+    gallery image logs its one-line message; and the server keeps serving throughout."""
+    root = copy_project(tmp_path / "project")
+    server = Server(root)
+    try:
+        server.wait_for("Serving on")
+        original = server.get("figures/relu-curve.png")
+
+        edit(root / FIGURES, CURVE_COLOUR, 'color="#1f6fb4"')
+        assert " 1 rendered, " in server.wait_for("cnnviz lesson:")  # the curve, and only it
+        assert " 0 rendered, " in server.wait_for("cnnviz lesson:")  # the English pass
+        server.wait_for("Reloading browsers")
+        recoloured = server.get("figures/relu-curve.png")
+        assert recoloured != original
+
+        edit(root / FIGURES, "    x = np.linspace(-3, 3, 121)", "    raise RuntimeError('boom')")
+        since = len(server.log)
+        error = server.wait_for("ERROR")
+        assert error.strip() == "ERROR   -  cnnviz: figures/relu-curve.png: RuntimeError: boom"
+        server.wait_for("Reloading browsers")
+        assert sum("ERROR" in line for line in server.log[since:]) == 1  # once, not per language
+        assert server.get("figures/relu-curve.png") == recoloured
+
+        (root / "docs" / "assets" / "gallery" / "notes.png").write_text("not a picture")
+        error = server.wait_for("notes.png")
+        assert error.startswith("ERROR")
+        assert "notes.png: not an image: the content is not PNG, JPEG, BMP or WebP" in error
+        server.wait_for("Reloading browsers")
+        assert b"<html" in server.get("")
+        assert b"<html" in server.get("en/gallery/")
+    finally:
+        server.stop()
