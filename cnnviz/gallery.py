@@ -121,28 +121,32 @@ def gallery_files(
     images = list(images)
     files = {target: data for target, data in results.items() if target.endswith(".png")}
     for language, strings in tomllib.loads(templates["gallery-strings.toml"]).items():
-        page = templates[f"gallery-image.{language}.md"]
         cards = []
         for image in images:
-            rows = results.get(f"gallery/{image.slug}/rows.md", b"").decode().rstrip("\n")
+            complete = all(job.target in results for job in gallery_jobs([image]))
+            kind = "image" if complete else "missing"
             files[f"gallery/{image.slug}.{language}.md"] = _fill(
-                page,
+                templates[f"gallery-{kind}.{language}.md"],
                 title=title_value(image.name),
                 heading=markdown_text(image.name),
                 origin=strings["sample" if image.sample else "file"],
                 alt=alt_text(image.name),
                 slug=image.slug,
-                rows=rows or f"\n{strings['missing']}",
+                rows=results.get(f"gallery/{image.slug}/rows.md", b"").decode().rstrip("\n"),
             ).encode()
-            preview = alt_text(strings["preview"].format(name=image.name))
-            link = f"{image.slug}.md"
-            cards.append(
-                f"-   [![{preview}]({image.slug}/thumbnail.png)]({link})\n\n"
-                f"    [{markdown_text(image.name)}]({link})"
-            )
+            cards.append(_card(image, strings["preview"], complete))
         index = templates[f"gallery-index.{language}.md"]
         files[f"gallery/index.{language}.md"] = _fill(index, cards="\n\n".join(cards)).encode()
     return files
+
+
+def _card(image: GalleryImage, preview: str, with_thumbnail: bool) -> str:
+    link = f"{image.slug}.md"
+    name = f"[{markdown_text(image.name)}]({link})"
+    if not with_thumbnail:
+        return f"-   {name}"
+    alt = alt_text(preview.format(name=image.name))
+    return f"-   [![{alt}]({image.slug}/thumbnail.png)]({link})\n\n    {name}"
 
 
 def _fill(template: str, **values: str) -> str:

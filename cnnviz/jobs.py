@@ -88,7 +88,7 @@ class Report:
         targets: dict[str, list[str]] = {}
         for target, message in self.failures:
             targets.setdefault(message, []).append(target)
-        return [f"{', '.join(hit)}: {message}" for message, hit in targets.items()]
+        return [f"{_targets(hit)}: {message}" for message, hit in targets.items()]
 
     def summary(self) -> str:
         """One log line: counts and time."""
@@ -216,6 +216,10 @@ def _versions() -> dict[str, str]:
         except importlib.metadata.PackageNotFoundError:
             versions[name] = "absent"
     return versions
+
+
+def _targets(hit: list[str]) -> str:
+    return ", ".join(hit) if len(hit) <= 2 else f"{hit[0]} and {len(hit) - 1} more"
 
 
 def _describe(error: Exception) -> str:

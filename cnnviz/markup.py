@@ -10,12 +10,16 @@ import html
 import json
 import re
 
-# Python-Markdown's backslash escapes, plus `|` from the tables extension.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>])")
+# Characters that Markdown or its extensions read as syntax: emphasis, code, links, tables,
+# headings, and the math delimiters of arithmatex ($...$, \(...\), \[...\]).
+_SYNTAX = re.compile(r"[\\`*_{}\[\]()#+\-.!|~$]")
 
 
 def markdown_text(text: str) -> str:
-    """Escape text for running Markdown: no markup, link, HTML or entity survives.
+    """Escape text for running Markdown: no markup, link, math, HTML or entity survives.
+
+    Every character that Markdown could read as syntax becomes a numeric character reference,
+    which no extension interprets and every browser shows as the character itself.
 
     Args:
         text: Any text, e.g. a file name.
@@ -23,8 +27,8 @@ def markdown_text(text: str) -> str:
     Returns:
         Markdown that renders as exactly ``text``.
     """
-    escaped = html.escape(text, quote=False)  # & < > become entities, which render as text
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", escaped)
+    escaped = html.escape(text, quote=False)  # & < > first, so the references below stay intact
+    return _SYNTAX.sub(lambda match: f"&#{ord(match.group(0))};", escaped)
 
 
 def alt_text(text: str) -> str:

@@ -1,0 +1,125 @@
+"""Images an author adds to the gallery: odd names stay text, bad files stop a strict build."""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+from html import unescape
+from html.parser import HTMLParser
+from http.server import ThreadingHTTPServer
+
+import cv2
+import numpy as np
+import pytest
+from conftest import QuietHandler, free_port, mkdocs_build
+from project import copy_project, edit
+
+from cnnviz.errors import ImageError
+from cnnviz.gallery import gallery_images
+from cnnviz.images import load_gray
+
+pytestmark = pytest.mark.site
+
+HOSTILE = "<img src=x onerror=alert(1)>.png"
+KOREAN = "photos/고양이 사진.jpg"
+
+
+class Attributes(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.found += [(tag, name) for name, _ in attrs]
+
+
+def configure(root, listed):
+    edit(root / "mkdocs.yml", "    gallery: []", "    gallery: " + repr(listed))
+
+
+@pytest.fixture(scope="module")
+def odd(tmp_path_factory):
+    """A copy of the project with a hostile file name dropped in and a Korean path listed."""
+    root = copy_project(tmp_path_factory.mktemp("odd"))
+    picture = np.random.default_rng(5).integers(0, 256, (48, 64, 3), dtype=np.uint8)
+    (root / "photos").mkdir()
+    cv2.imwrite(str(root / "docs" / "assets" / "gallery" / HOSTILE), picture)
+    (root / KOREAN).write_bytes(cv2.imencode(".jpg", picture)[1].tobytes())
+    configure(root, [KOREAN])
+    port, site_dir = free_port(), tmp_path_factory.mktemp("odd-site")
+    url = f"http://127.0.0.1:{port}/"
+    result = mkdocs_build(site_dir, url, root / "mkdocs.yml")
+    assert result.returncode == 0, result.stderr
+    images = gallery_images(root, [KOREAN], root / "docs" / "assets" / "gallery")
+    return root, site_dir, url, port, {image.name: image.slug for image in images}
+
+
+def test_added_images_get_pages_in_both_languages(odd):
+    """A listed file and a dropped-in file each get a gallery page in Korean and in English."""
+    _, site_dir, _, _, slugs = odd
+    for name in (HOSTILE, "고양이 사진.jpg"):
+        assert (site_dir / "gallery" / slugs[name] / "conv.png").is_file()
+        for prefix in ("", "en/"):
+            html = (site_dir / prefix / "gallery" / slugs[name] / "index.html").read_text()
+            assert re.search(rf'src="(\.\./)*(gallery/{slugs[name]}/)?conv\.png"', html)
+
+
+def test_a_hostile_file_name_shows_as_text_never_as_markup(odd):
+    """No element anywhere gets an onerror attribute; the name appears escaped, as text."""
+    _, site_dir, _, _, slugs = odd
+    for page in site_dir.rglob("*.html"):
+        parser = Attributes()
+        parser.feed(page.read_text(encoding="utf-8"))
+        assert ("img", "onerror") not in parser.found, page
+        assert not [attr for _, attr in parser.found if attr.startswith("on")], page
+    html = (site_dir / "gallery" / slugs[HOSTILE] / "index.html").read_text()
+    assert HOSTILE in unescape(re.sub(r"<[^>]+>", "", html))  # shown as text...
+    assert "onerror=alert(1)>" not in html  # ...and never as a tag
+
+
+def test_the_hostile_name_is_inert_in_a_browser_even_through_search(odd, browser):
+    """Opening the page and searching for its name never runs the injected script."""
+    _, site_dir, url, port, slugs = odd
+    handler = functools.partial(QuietHandler, directory=str(site_dir))
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    dialogs = []
+    tab = browser.new_page()
+    try:
+        tab.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        tab.goto(f"{url}gallery/{slugs[HOSTILE]}/")
+        assert "<img src=x onerror=alert(1)>.png" in tab.inner_text("article")
+        tab.keyboard.press("/")
+        tab.keyboard.type("onerror")
+        tab.wait_for_selector(".md-search-result__item", timeout=15000)
+        tab.wait_for_timeout(500)
+        assert dialogs == []
+        assert tab.locator("img[onerror]").count() == 0
+    finally:
+        tab.close()
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_bad_listed_image_fails_the_strict_build_with_its_one_line_message(tmp_path):
+    """--strict stops, and the log carries the loader's own one-line message for the file."""
+    root = copy_project(tmp_path / "project")
+    (root / "photos").mkdir()
+    (root / "photos" / "bad.png").write_text("this is not a picture")
+    configure(root, ["photos/bad.png"])
+    with pytest.raises(ImageError) as caught:
+        load_gray(root / "photos" / "bad.png")
+    strict = mkdocs_build(tmp_path / "strict", "http://127.0.0.1:8000/", root / "mkdocs.yml")
+    assert strict.returncode != 0
+    errors = [line for line in strict.stderr.splitlines() if line.startswith("ERROR")]
+    assert len(errors) == 1
+    assert errors[0].endswith(str(caught.value))
+    assert "Aborted with 1 errors in strict mode" in strict.stdout + strict.stderr
+    assert "Traceback" not in strict.stderr
+
+    lenient = mkdocs_build(
+        tmp_path / "lenient", "http://127.0.0.1:8000/", root / "mkdocs.yml", strict=False
+    )
+    assert lenient.returncode == 0
+    assert (tmp_path / "lenient" / "en" / "conv" / "index.html").is_file()
