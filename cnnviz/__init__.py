@@ -3,10 +3,11 @@
 The pipeline reads in module order::
 
     images   load_gray          file -> (H, W) float32 in [0, 1]
-    kernels  LESSON_FILTERS     the four 4×4 edge filters, and weight_from()
+    kernels  LESSON_FILTERS     the four 4×4 edge filters, weight_from() and parse_filters()
     layers   Net, run, Stages   conv -> ReLU -> 2×2 max pooling, in torch and in numpy
     figures  plot_*             arrays -> matplotlib Figure
     store    write_atomic, ...  the only writer to disk, and the figure cache
+    cli      main               ``python -m cnnviz IMAGE``: prints the stages, saves figures
 
 Names are loaded on first use, so ``import cnnviz`` is instant and pulls in neither torch nor
 matplotlib until a name that needs them is touched.
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .errors import CnnvizError, ImageError, KernelError
     from .images import MAX_SIDE, decode_gray, load_gray
-    from .kernels import FILTER_SETS, LESSON_FILTERS, PRESETS, weight_from
+    from .kernels import FILTER_SETS, LESSON_FILTERS, PRESETS, parse_filters, weight_from
     from .layers import Net, Stages, cross_correlate2d, max_pool2d, relu, run, run_reference
     from .samples import load_sample, sample_names
 
@@ -34,6 +35,7 @@ _EXPORTS = {
     "FILTER_SETS": "kernels",
     "LESSON_FILTERS": "kernels",
     "PRESETS": "kernels",
+    "parse_filters": "kernels",
     "weight_from": "kernels",
     "Net": "layers",
     "Stages": "layers",
@@ -61,6 +63,7 @@ __all__ = [
     "load_gray",
     "load_sample",
     "max_pool2d",
+    "parse_filters",
     "relu",
     "run",
     "run_reference",

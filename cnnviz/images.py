@@ -9,9 +9,17 @@ Behaviour worth knowing:
 * The file is decoded by its content, not its extension: a JPEG named ``.png`` simply works.
   PNG, JPEG, BMP and WebP are accepted.
 * 8-bit pixels are divided by 255 and 16-bit pixels by 65535. An alpha channel is dropped.
-* A JPEG's EXIF orientation is applied, so the image stands the way a photo viewer shows it.
+* A JPEG's EXIF orientation is applied, so the image stands the way a photo viewer shows it:
+  a phone photo stored on its side with orientation 6 loads upright, its width and height
+  swapped from the stored ones. ``cv2.imdecode`` does this for ``IMREAD_COLOR`` in OpenCV 5
+  (only ``IMREAD_UNCHANGED`` or ``IMREAD_IGNORE_ORIENTATION`` would skip it), and a test holds
+  it to that.
 * The header's size is checked first: more than :data:`MAX_PIXELS` pixels is refused before
-  any pixel is decoded, so a hostile header cannot exhaust memory.
+  any pixel is decoded, so a hostile header cannot exhaust memory. A PNG's chunks are walked
+  too, since OpenCV 5 allocates whatever a chunk's length field claims (up to 4 GB) before it
+  notices the file is shorter.
+* Only regular files of at most :data:`MAX_FILE_BYTES` are read, so a device such as
+  ``/dev/zero`` or a mistaken huge file is refused instead of read into memory.
 * An image whose longer side exceeds :data:`MAX_SIDE` is shrunk with ``INTER_AREA`` and the
   ``cnnviz.images`` logger says so at INFO level.
 """
@@ -35,6 +43,9 @@ MAX_SIDE = 512
 
 MAX_PIXELS = 40_000_000
 """Largest image, in pixels, that is decoded at all (about 240 MB as 16-bit BGR)."""
+
+MAX_FILE_BYTES = 256 * 2**20
+"""Largest file, in bytes, that is read at all: far above any 40-megapixel PNG or JPEG."""
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +111,11 @@ def _read_bytes(path: Path) -> bytes:
         raise FileNotFoundError(f"{path}: no such file")
     if path.is_dir():
         raise ImageError(path, "is a directory, not an image file")
+    if not path.is_file():
+        raise ImageError(path, "is not a regular file (a device, a pipe or a socket)")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ImageError(path, f"{size:,} bytes is too large; the limit is {MAX_FILE_BYTES:,}")
     try:
         return path.read_bytes()
     except OSError as error:
@@ -128,10 +144,23 @@ def _sniff(data: bytes, source: str | Path) -> tuple[str, int, int]:
 def _png_size(data: bytes) -> tuple[int, int]:
     if data[12:16] != b"IHDR":
         raise ValueError("corrupt PNG: no IHDR chunk")
-    if data.find(b"IEND", 33) < 0:
-        raise ValueError("truncated PNG: the IEND chunk is missing")
     width, height = struct.unpack_from(">II", data, 16)
+    _check_png_chunks(data)
     return width, height
+
+
+def _check_png_chunks(data: bytes) -> None:
+    """Check that every chunk up to IEND fits in the file: OpenCV trusts each length it reads."""
+    pos = len(_PNG_MAGIC)
+    while pos + 8 <= len(data):
+        length, kind = struct.unpack_from(">I4s", data, pos)
+        if pos + 12 + length > len(data):
+            name = kind.decode("ascii", "backslashreplace")
+            raise ValueError(f"truncated PNG: the {name} chunk ({length:,} bytes) overruns the end")
+        if kind == b"IEND":
+            return
+        pos += 12 + length
+    raise ValueError("truncated PNG: the IEND chunk is missing")
 
 
 def _jpeg_size(data: bytes) -> tuple[int, int]:

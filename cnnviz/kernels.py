@@ -7,7 +7,10 @@ answers most strongly where the image looks like the kernel itself.
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,6 +23,11 @@ MAX_KERNEL_SIDE = 15
 
 MAX_FILTERS = 16
 """Most filters in one stack: the figures show one panel per filter."""
+
+MAX_FILTER_FILE_BYTES = 1_000_000
+"""Largest filter file read: 16 filters of 15×15 numbers fit in it many times over."""
+
+_TOO_DEEP = "each filter must be 2-D; the JSON nests lists 4 or more deep"
 
 
 def _constant(values: Any) -> NDArray[np.float32]:
@@ -175,6 +183,98 @@ def weight_from(filters: Any, *, source: str = "filters") -> NDArray[np.float32]
     if not np.isfinite(values).all() or np.abs(values).max() > np.finfo(np.float32).max:
         raise KernelError(source, "values must be finite numbers (found NaN, inf or overflow)")
     return np.ascontiguousarray(values[:, None], dtype=np.float32)  # (N, 1, kh, kw)
+
+
+def parse_filters(spec: str, *, source: str = "--filters") -> NDArray[np.float32]:
+    """Read a stack of filters given by name, as a JSON file, or as inline JSON.
+
+    A name of :data:`FILTER_SETS` (``"lesson"``, ``"sobel"``) wins. Otherwise a ``spec`` that
+    ends in ``.json`` or names an existing path is read as a JSON file, and anything else is
+    parsed as JSON, e.g. ``"[[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]"``. The JSON holds one 2-D
+    filter or a list of them, made of numbers only: ``NaN``, ``Infinity``, ``true``, ``null``
+    and strings are refused, as is every filter that :func:`weight_from` refuses.
+
+    Args:
+        spec: A set's name, a JSON file's path, or JSON text.
+        source: What inline JSON is called in error messages; a file is named by its path.
+
+    Returns:
+        A float32 stack of shape ``(N, kh, kw)``.
+
+    Raises:
+        KernelError: The file is unreadable, the JSON is invalid, or the filters are bad; the
+            message names the file or ``source``.
+    """
+    if spec in FILTER_SETS:
+        return weight_from(FILTER_SETS[spec], source=spec)[:, 0]
+    if spec.lower().endswith(".json") or _exists(spec):
+        source = spec
+        values = _parse_json(_read_filter_file(Path(spec)), source, "not valid JSON")
+    else:
+        names = " or ".join(FILTER_SETS)
+        values = _parse_json(spec, source, f"{spec[:30]!r} is not {names}, a file, or valid JSON")
+    return weight_from(values, source=source)[:, 0]  # (N, kh, kw)
+
+
+def _exists(spec: str) -> bool:
+    try:
+        return Path(spec).exists()
+    except (OSError, ValueError):  # inline JSON can be too long, or odd, for a file name
+        return False
+
+
+def _read_filter_file(path: Path) -> bytes:
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_FILTER_FILE_BYTES + 1)  # bounded, even for /dev/zero
+    except FileNotFoundError:
+        raise KernelError(path, "no such file") from None
+    except IsADirectoryError:
+        raise KernelError(path, "is a directory, not a JSON file") from None
+    except OSError as error:
+        raise KernelError(path, f"cannot be read ({error.strerror or error})") from None
+    if len(data) > MAX_FILTER_FILE_BYTES:
+        raise KernelError(path, f"larger than {MAX_FILTER_FILE_BYTES:,} bytes; not a filter file")
+    if not data.strip():
+        raise KernelError(path, "empty file: expected JSON such as [[1, 0], [0, -1]]")
+    return data
+
+
+def _parse_json(text: str | bytes, source: str, invalid: str) -> Any:
+    try:
+        refuse = functools.partial(_refuse_constant, source)
+        values = json.loads(text, parse_int=float, parse_constant=refuse)
+    except KernelError:
+        raise
+    except json.JSONDecodeError as error:
+        where = f"line {error.lineno}, column {error.colno}"
+        raise KernelError(source, f"{invalid} ({error.msg} at {where})") from None
+    except ValueError:  # bytes that are not UTF-8
+        raise KernelError(source, f"{invalid}: the text is not UTF-8") from None
+    except RecursionError:
+        raise KernelError(source, _TOO_DEEP) from None
+    _check_numbers(values, source)
+    return values
+
+
+def _refuse_constant(source: str, name: str) -> float:
+    raise KernelError(source, f"values must be finite numbers, not {name}")
+
+
+def _check_numbers(values: Any, source: str) -> None:
+    # numpy would quietly take true as 1, and null or text as objects; name the first culprit.
+    pending = [(values, 0)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, list) and depth < 3:
+            pending.extend((item, depth + 1) for item in reversed(value))
+        elif isinstance(value, list):
+            raise KernelError(source, _TOO_DEEP)
+        elif isinstance(value, dict):
+            raise KernelError(source, "values must be numbers, not a JSON object")
+        elif not isinstance(value, float):  # parse_int=float made every number a float
+            found = json.dumps(value, ensure_ascii=False)[:24]
+            raise KernelError(source, f"values must be numbers, not {found}")
 
 
 def _as_stack(filters: Any, source: str) -> NDArray[np.generic]:

@@ -24,6 +24,15 @@ _MAGIC = b"cnnviz-cache-1\n"
 _DIGEST = hashlib.sha256().digest_size
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)  # the only way to read the umask is to set it
+    os.umask(mask)
+    return mask
+
+
+_FILE_MODE = 0o666 & ~_umask()  # what open() would give; mkstemp's own 0o600 hides figures
+
+
 def png_bytes(fig: Figure) -> bytes:
     """Encode a figure as a losslessly optimised PNG whose bytes are the same on every run.
 
@@ -45,7 +54,8 @@ def write_atomic(path: str | Path, data: bytes) -> None:
 
     The bytes go to a temporary file in the same folder, are flushed to disk, and the
     temporary file is renamed over ``path``. An existing file stays until its replacement is
-    complete; if anything fails, the temporary file is removed and the old file is kept.
+    complete; if anything fails, the temporary file is removed and the old file is kept. The
+    file gets the permissions ``open()`` would give it (``0o666`` less the umask).
 
     Args:
         path: The file to create or replace; its folder is created if needed.
@@ -56,6 +66,7 @@ def write_atomic(path: str | Path, data: bytes) -> None:
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as file:
+            os.chmod(temporary, _FILE_MODE)
             file.write(data)
             file.flush()
             os.fsync(file.fileno())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -109,3 +111,31 @@ def test_weight_from_refuses_bad_filters(filters, problem):
 def test_weight_from_accepts_every_size_up_to_15(side):
     """Sizes from 1×1 to 15×15 are valid."""
     assert kernels.weight_from(np.ones((side, side))).shape == (1, 1, side, side)
+
+
+@pytest.mark.parametrize("name", ["lesson", "sobel"])
+def test_parse_filters_names_a_filter_set(name):
+    """A set's name gives that stack, as a fresh float32 (N, kh, kw) array."""
+    stack = kernels.parse_filters(name)
+    np.testing.assert_array_equal(stack, kernels.FILTER_SETS[name])
+    assert stack.dtype == np.float32
+    assert stack.flags.writeable
+
+
+def test_parse_filters_reads_inline_json_and_files(tmp_path):
+    """Inline JSON and a JSON file of the same filters give the same stack; ints become floats."""
+    text = "[[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]"
+    path = tmp_path / "sobel.json"
+    path.write_text(text)
+    np.testing.assert_array_equal(kernels.parse_filters(text), [kernels.SOBEL_X])
+    np.testing.assert_array_equal(kernels.parse_filters(str(path)), [kernels.SOBEL_X])
+
+
+def test_parse_filters_names_the_source(tmp_path):
+    """Inline JSON is named by ``source``; a file by its path."""
+    with pytest.raises(KernelError, match=r"^filters box: ragged"):
+        kernels.parse_filters("[[1], [2, 3]]", source="filters box")
+    path = tmp_path / "bad.json"
+    path.write_text("[[1], [2, 3]]")
+    with pytest.raises(KernelError, match=rf"^{re.escape(str(path))}: ragged"):
+        kernels.parse_filters(str(path), source="filters box")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 
 import pytest
 
@@ -16,6 +17,16 @@ def test_write_atomic_creates_and_replaces(tmp_path):
     store.write_atomic(target, b"second")
     assert target.read_bytes() == b"second"
     assert os.listdir(target.parent) == ["figure.png"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+def test_write_atomic_gives_the_permissions_open_would(tmp_path):
+    """A written file gets open()'s mode (0o666 less the umask), not mkstemp's private 0o600."""
+    target = tmp_path / "figure.png"
+    store.write_atomic(target, b"figure")
+    plain = tmp_path / "plain.png"
+    plain.write_bytes(b"figure")
+    assert stat.S_IMODE(target.stat().st_mode) == stat.S_IMODE(plain.stat().st_mode)
 
 
 @pytest.mark.parametrize("failing", ["fsync", "replace"])
