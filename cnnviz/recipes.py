@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from . import figures, layers, samples
 from .images import load_gray
-from .kernels import BOX_BLUR, FILTER_SETS, LAPLACIAN, LESSON_FILTERS, weight_from
+from .kernels import BOX_BLUR, FILTER_SETS, LAPLACIAN, LESSON_FILTERS, PRESETS, weight_from
 
 MAX_POOL_EXAMPLE = np.array([[1, 3, 2, 0], [5, 2, 1, 4], [0, 1, 8, 6], [2, 7, 3, 5]])
 """The 4×4 grid of the worked max-pooling example; its 2×2 maxima are 5, 4, 7 and 8."""
@@ -158,19 +158,30 @@ def stats_rows(
 
 
 # --8<-- [start:gray_bytes]
-def gray_bytes(sample: str) -> bytes:
+def gray_bytes(sample: str, shrink: int = 1) -> bytes:
     """The sample's pixels as raw 8-bit values, row by row, for the playground."""
-    image = _load(sample, None)
+    image = samples.load_sample(sample, shrink=shrink)
     return np.round(image * 255).astype(np.uint8).tobytes()
     # --8<-- [end:gray_bytes]
 
 
 # --8<-- [start:sample_manifest]
-def sample_manifest() -> str:
+def sample_manifest(shrink: int = 1) -> str:
     """JSON naming each sample with its height and width, for the playground."""
-    shapes = {name: list(_load(name, None).shape) for name in samples.sample_names()}
+    shapes = {
+        name: list(samples.load_sample(name, shrink=shrink).shape)
+        for name in samples.sample_names()
+    }
     return json.dumps(shapes, indent=1) + "\n"
     # --8<-- [end:sample_manifest]
+
+
+# --8<-- [start:preset_kernels]
+def preset_kernels() -> str:
+    """JSON of every named kernel as rows of float32 values, for the playground's presets."""
+    rows = {name: kernel.tolist() for name, kernel in PRESETS.items()}  # float32 -> float, exact
+    return json.dumps(rows, separators=(",", ":")) + "\n"
+    # --8<-- [end:preset_kernels]
 
 
 def _load(sample: str | None, path: str | None) -> NDArray[np.float32]:

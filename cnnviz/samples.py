@@ -10,7 +10,8 @@ The third sample is ``grace_hopper``, the public-domain photo that ships with ma
 read from the installed matplotlib rather than copied into this project.
 
 Drawn scenes are quantised to 8 bits, as if read from a PNG, so every sample is made of
-values ``k / 255``.
+values ``k / 255``. A sample can also be loaded shrunk by a whole factor, as the playground
+shows it (:data:`PLAYGROUND_SHRINK`); it is still made of values ``k / 255``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
+
+PLAYGROUND_SHRINK = 2
+"""The playground's samples are shrunk by this factor (at most 256 px on the longer side), so
+that one output pixel is big enough to point at and a full update stays well within a frame."""
 
 _SUPERSAMPLE = 4  # edges are drawn at 4× and averaged down, so they are anti-aliased
 
@@ -56,21 +61,28 @@ def sample_path(name: str) -> Path | None:
     raise KeyError(f"no sample named {name!r}; choose from {', '.join(sample_names())}")
 
 
-def load_sample(name: str) -> NDArray[np.float32]:
+def load_sample(name: str, *, shrink: int = 1) -> NDArray[np.float32]:
     """Load a sample as a grayscale image, like :func:`cnnviz.images.load_gray`.
 
     Args:
         name: One of :func:`sample_names`.
+        shrink: Replace each ``shrink``×``shrink`` block by its mean, rounded to 8 bits; a last
+            row or column that does not fill a block is dropped. 1 keeps the image as it is.
 
     Returns:
-        An ``(H, W)`` float32 array with values ``k / 255`` in [0, 1].
+        An ``(H // shrink, W // shrink)`` float32 array with values ``k / 255`` in [0, 1].
     """
+    if shrink < 1:
+        raise ValueError(f"shrink must be a whole number from 1 up, not {shrink!r}")
     path = sample_path(name)
     if path is None:
-        return (_DRAWN[name]().astype(np.float32) / np.float32(255)).astype(np.float32)
-    from .images import load_gray  # imported here so listing samples never loads OpenCV
+        levels = _DRAWN[name]()
+    else:
+        from .images import load_gray  # imported here so listing samples never loads OpenCV
 
-    return load_gray(path)
+        levels = np.round(load_gray(path) * 255).astype(np.uint8)  # exact: a sample is k / 255
+    levels = _block_mean(levels, shrink)
+    return (levels.astype(np.float32) / np.float32(255)).astype(np.float32)
 
 
 def draw_road(height: int = 288, width: int = 512) -> NDArray[np.uint8]:
@@ -120,6 +132,14 @@ def draw_test_card(size: int = 320) -> NDArray[np.uint8]:
     radius = np.hypot(x - 0.5, y - 0.5)
     image = np.where((radius > 0.16) & (radius < 0.22), 0.15, image)
     return _finish(image)
+
+
+def _block_mean(levels: NDArray[np.uint8], size: int) -> NDArray[np.uint8]:
+    if size == 1:
+        return levels
+    height, width = levels.shape[0] // size, levels.shape[1] // size
+    blocks = levels[: height * size, : width * size].reshape(height, size, width, size)
+    return np.round(blocks.mean(axis=(1, 3))).astype(np.uint8)  # (H // size, W // size)
 
 
 def _grid(height: int, width: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:

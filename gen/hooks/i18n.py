@@ -31,6 +31,7 @@ _CONFIG_SCRIPT = re.compile(
 )
 _ALTERNATE = re.compile(r'<link rel="alternate" href="[^"]*" hreflang="([\w-]+)">')
 
+
 _generated: dict[str, str] = {}
 
 

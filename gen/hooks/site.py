@@ -8,6 +8,7 @@
   at build time, which browsers render natively.
 - Light pages: each `<img>` gets its width and height, so nothing jumps while loading, and
   every figure after the first loads lazily.
+- Accessible chrome: Material's search dialog gets a name, in the page's language.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ _MATH = re.compile(
     re.S,
 )
 _IMG = re.compile(r"<img\b[^>]*>")
+_SEARCH_DIALOG = '<div class="md-search" data-md-component="search" role="dialog">'
+_SEARCH_PLACEHOLDER = re.compile(r'class="md-search__input"[^>]*placeholder="([^"]+)"')
 _SRC = re.compile(r'\ssrc="([^"]+)"')
 
 
@@ -81,7 +84,17 @@ def on_post_page(output, page, config):
         return tag[:-1].rstrip("/").rstrip() + extra + ">"
 
     head, sep, body = output.partition('<article class="md-content__inner')
-    return head + sep + _IMG.sub(size_and_defer, body)
+    return _name_search_dialog(head + sep + _IMG.sub(size_and_defer, body))
+
+
+def _name_search_dialog(output):
+    """Give Material's search dialog an accessible name: its placeholder, in the page's
+    language (axe: aria-dialog-name)."""
+    placeholder = _SEARCH_PLACEHOLDER.search(output)
+    if placeholder is None:
+        return output
+    named = _SEARCH_DIALOG[:-1] + f' aria-label="{placeholder.group(1)}">'
+    return output.replace(_SEARCH_DIALOG, named, 1)
 
 
 def _png_size(path):

@@ -1,0 +1,148 @@
+"""Time the playground in headless Chromium: one full update, and a keystroke until it shows.
+
+`make bench` runs this. With no argument the site is built into a temporary folder first; give
+the folder of a built site to skip the build. The numbers are printed, never asserted: a shared
+CI machine is too noisy for a timed test.
+
+* Full update: `setKernel` with a 5×5 kernel on the largest sample, timed inside the page with
+  `performance.now()`. It computes conv, ReLU and pooling, paints the three maps and refreshes
+  the labels, all synchronously. Every kernel differs, and none has a zero weight.
+* Typing: digits typed into a cell of the 5×5 editor, one at a time, from the keydown's time
+  stamp until the maps are updated, and until the next animation frame after that.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+SUBPATH = "cnnviz"
+WARMUP, RUNS, KEYSTROKES = 20, 100, 60
+
+TIME_UPDATES = """async ([warmup, runs]) => {
+  const pg = window.cnnvizPlayground;
+  const kernel = (n) => Array.from({length: 5}, (_, i) => Array.from({length: 5},
+    (_, j) => (((n + 5 * i + j) % 9) + 1) / 10 * ((i + j + n) % 2 ? 1 : -1)));
+  const times = [];
+  for (let n = 0; n < warmup + runs; n++) {
+    const start = performance.now();
+    pg.setKernel(kernel(n));
+    if (n >= warmup) times.push(performance.now() - start);
+  }
+  return times;
+}"""
+
+WATCH_TYPING = """() => {
+  const seen = {updated: [], frame: []};
+  let start = 0;
+  document.addEventListener("keydown", (event) => { start = event.timeStamp; }, true);
+  // Runs after the playground's own input handler, which sits deeper, on the editor's grid.
+  document.addEventListener("input", () => {
+    const pressed = start;
+    seen.updated.push(performance.now() - pressed);
+    requestAnimationFrame(() => setTimeout(() => seen.frame.push(performance.now() - pressed)));
+  });
+  window.typingLatency = seen;
+}"""
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def build_site(destination: Path) -> Path:
+    """Build the site into ``destination/cnnviz`` and return that folder."""
+    site = destination / SUBPATH
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
+    command = [sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(site)]
+    subprocess.run(command, cwd=ROOT, env=env, check=True)
+    return site
+
+
+def measure(site: Path) -> dict[str, float | str]:
+    """Serve a built site and time its playground.
+
+    Args:
+        site: The folder `mkdocs build` wrote.
+
+    Returns:
+        The sample and its size, and the median and slowest times in milliseconds.
+    """
+    from playwright.sync_api import sync_playwright
+
+    shapes = json.loads((site / "playground" / "samples.json").read_text())
+    largest = max(shapes, key=lambda name: shapes[name][0] * shapes[name][1])
+    www = Path(tempfile.mkdtemp())
+    (www / SUBPATH).symlink_to(site.resolve())
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(www))
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/{SUBPATH}/en/playground/"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+            )
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(url)
+            page.wait_for_function("() => window.cnnvizPlayground !== undefined")
+            page.evaluate("() => window.cnnvizPlayground.ready")
+            page.evaluate("(name) => window.cnnvizPlayground.setImage(name)", largest)
+            updates = page.evaluate(TIME_UPDATES, [WARMUP, RUNS])
+            updated, frame = _type_digits(page)
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+        (www / SUBPATH).unlink()
+        www.rmdir()
+    return {
+        "sample": f"{largest} {shapes[largest][0]}×{shapes[largest][1]}, 5×5 kernel",
+        "update_median_ms": statistics.median(updates),
+        "update_max_ms": max(updates),
+        "keystroke_to_update_median_ms": statistics.median(updated),
+        "keystroke_to_update_max_ms": max(updated),
+        "keystroke_to_frame_median_ms": statistics.median(frame),
+        "keystroke_to_frame_max_ms": max(frame),
+    }
+
+
+def _type_digits(page) -> tuple[list[float], list[float]]:
+    page.select_option("#pg-rows", "5")
+    page.select_option("#pg-cols", "5")
+    page.evaluate(WATCH_TYPING)
+    cell = page.locator(".pg-cell").nth(12)
+    cell.focus()
+    for n in range(KEYSTROKES):
+        page.keyboard.press("Backspace" if n % 2 else str(n % 9 + 1))  # each one edits the cell
+        # Like a typist, press the next key only once this one has reached the screen.
+        page.wait_for_function(f"() => window.typingLatency.frame.length > {n}")
+    seen = page.evaluate("() => window.typingLatency")
+    return seen["updated"], seen["frame"]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Build the site unless a built one is named, then print the playground's timings."""
+    argv = sys.argv[1:] if argv is None else argv
+    with tempfile.TemporaryDirectory() as scratch:
+        site = Path(argv[0]) if argv else build_site(Path(scratch))
+        numbers = measure(site)
+    print(f"playground ({numbers.pop('sample')}), headless Chromium, {RUNS} updates:")
+    for name, value in numbers.items():
+        print(f"  {name:32} {value:6.1f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,200 @@
+"""The site as a reader meets it, in headless Chromium, served under /cnnviz/ on 127.0.0.1."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlparse
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from test_site import PAGES
+
+pytestmark = [pytest.mark.site, pytest.mark.browser]
+
+BOTH = [prefix + page for page in PAGES for prefix in ("", "en/")]
+SERIOUS = {"serious", "critical"}
+MATH_PAGES = ["", "image/", "filters/", "conv/", "relu/", "pooling/", "custom/"]
+
+
+def open_page(page, site, path: str):
+    response = page.goto(site.url + path)
+    assert response is not None
+    assert response.status == 200, path
+    page.evaluate("""async () => {
+        for (const img of document.images) img.loading = "eager";
+        await Promise.all([...document.images].map(img => img.decode().catch(() => {})));
+    }""")
+    return response
+
+
+def serious_violations(page) -> list[str]:
+    results = Axe().run(page)
+    return [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes)"
+        for v in results.response["violations"]
+        if v["impact"] in SERIOUS
+    ]
+
+
+@pytest.mark.parametrize("path", BOTH)
+def test_page_loads_cleanly_offline_and_accessibly(site, page, path):
+    """200, every image decoded, no console error, no other host, and no serious axe issue in
+    either colour scheme."""
+    open_page(page, site, path)
+    broken = page.evaluate(
+        "[...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
+    )
+    assert broken == []
+    assert page.console_errors == []
+    own = urlparse(site.url).netloc
+    assert [url for url in page.requested if urlparse(url).netloc != own] == []
+    assert serious_violations(page) == []
+    page.click("label[for='__palette_1']")
+    assert page.get_attribute("body", "data-md-color-scheme") == "slate"
+    assert serious_violations(page) == []
+
+
+@pytest.mark.parametrize("path", MATH_PAGES + ["en/" + p for p in MATH_PAGES])
+def test_math_is_rendered_and_no_tex_shows(site, page, path):
+    """Formulas are laid out as MathML with a real size, and no TeX source is visible."""
+    open_page(page, site, path)
+    sizes = page.evaluate("""[...document.querySelectorAll('article math')]
+        .map(m => m.getBoundingClientRect()).map(r => r.width * r.height)""")
+    assert sizes
+    assert min(sizes) > 0
+    text = page.evaluate("""() => {
+        const article = document.querySelector('article').cloneNode(true);
+        article.querySelectorAll('pre, code, math').forEach(node => node.remove());
+        return article.innerText;
+    }""")
+    assert not re.search(r"\$[^$\s][^$]*\$|\\frac|\\\(|\\\[|\\max|\\sum", text)
+
+
+@pytest.mark.parametrize("path", ["", "conv/", "gallery/", "pooling/"])
+def test_language_switcher_goes_to_the_counterpart_and_back(site, page, path):
+    """English from a Korean page lands on the same page in English, and 한국어 comes back."""
+    open_page(page, site, path)
+    page.hover(".md-select")
+    with page.expect_navigation():
+        page.click(".md-select__link[hreflang='en']")
+    assert page.url == site.url + "en/" + path
+    assert page.get_attribute("html", "lang") == "en"
+    page.hover(".md-select")
+    with page.expect_navigation():
+        page.click(".md-select__link[hreflang='ko']")
+    assert page.url == site.url + path
+    assert page.get_attribute("html", "lang") == "ko"
+
+
+def search(page, query: str) -> list[str]:
+    page.keyboard.press("/")
+    page.keyboard.type(query)
+    page.keyboard.press("End")  # Hangul typed as text fires no key event; this one does
+    page.wait_for_selector(".md-search-result__item", timeout=15000)
+    page.wait_for_timeout(300)  # let the result list settle after the last keystroke
+    links = page.eval_on_selector_all(".md-search-result__link", "els => els.map(e => e.href)")
+    return [urlparse(link).path for link in links]
+
+
+@pytest.mark.parametrize(
+    ("language", "query", "expected"),
+    [
+        ("ko", "합성곱", "conv/"),
+        ("ko", "합성곱은", "conv/"),
+        ("ko", "풀링", "pooling/"),
+        ("ko", "풀링은", "pooling/"),
+        ("en", "convolution", "en/conv/"),
+        ("en", "pooling", "en/pooling/"),
+    ],
+)
+def test_search_finds_the_page_in_the_readers_language(site, page, language, query, expected):
+    """The best result is the expected page, in the language of the site being searched."""
+    open_page(page, site, "" if language == "ko" else "en/")
+    results = search(page, query)
+    base = urlparse(site.url).path
+    assert results[0].split("#")[0] == base + expected
+    english = [path for path in results if path.startswith(base + "en/")]
+    assert english == (results if language == "en" else [])
+
+
+def test_dark_mode_toggle_keeps_figures_on_a_light_opaque_ground(site, page):
+    """The toggle switches to the dark scheme; each figure still paints an opaque light ground."""
+    open_page(page, site, "conv/")
+    assert page.get_attribute("body", "data-md-color-scheme") == "default"
+    page.click("label[for='__palette_1']")
+    assert page.get_attribute("body", "data-md-color-scheme") == "slate"
+    page_ground = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert sum(map(int, re.findall(r"\d+", page_ground)[:3])) < 3 * 80  # a dark page
+    corners = page.evaluate("""() => [...document.querySelectorAll('article img')].map(img => {
+        const canvas = document.createElement('canvas');
+        canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
+        const context = canvas.getContext('2d');
+        context.drawImage(img, 0, 0);
+        return [...context.getImageData(1, 1, 1, 1).data];
+    })""")
+    assert corners
+    assert all(alpha == 255 and min(rgb) > 200 for *rgb, alpha in corners)
+
+
+@pytest.mark.parametrize("path", ["conv/", "en/gallery/"])
+def test_keyboard_reaches_every_control(site, page, path):
+    """Tabbing through the page focuses every visible link, button and input.
+
+    A radio group is one stop, as in every browser: the arrow keys move within it.
+    """
+    open_page(page, site, path)
+    count = page.evaluate("""() => {
+        const all = document.querySelectorAll('a[href], button, input, select, textarea');
+        const controls = [...all].filter(el => el.tabIndex >= 0 && el.getClientRects().length
+            && el.checkVisibility({visibilityProperty: true}) && !el.closest('[hidden], [inert]'));
+        controls.forEach((el, index) => {
+            el.dataset.control = el.type === 'radio' ? 'radio:' + el.name : index;
+        });
+        return controls.length;
+    }""")
+    seen = set()
+    for _ in range(count * 2 + 20):
+        page.keyboard.press("Tab")
+        seen.add(page.evaluate("document.activeElement.dataset.control"))
+    missed = page.evaluate(
+        "seen => [...document.querySelectorAll('[data-control]')]"
+        ".filter(el => !seen.includes(el.dataset.control)).map(el => el.outerHTML.slice(0, 80))",
+        [value for value in seen if value is not None],
+    )
+    assert count > 10
+    assert missed == []
+
+
+def test_keyboard_switches_scheme_language_and_searches(site, page):
+    """From the keyboard alone: change the colour scheme, search, and change language."""
+    open_page(page, site, "conv/")
+    page.focus("input[name='__palette'][id='__palette_0']")
+    page.keyboard.press("ArrowDown")
+    assert page.get_attribute("body", "data-md-color-scheme") == "slate"
+    assert search(page, "풀링")
+    page.keyboard.press("Escape")
+    page.focus(".md-select > button")
+    for _ in range(5):  # the menu opens on focus; its links follow the button
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.getAttribute('hreflang')") == "en":
+            break
+    assert page.evaluate("document.activeElement.getAttribute('hreflang')") == "en"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url == site.url + "en/conv/"
+
+
+def test_a_figure_opens_large_in_a_lightbox_from_mouse_or_keyboard(site, page):
+    """A figure opens in a lightbox at full resolution, passes axe, and Escape closes it."""
+    open_page(page, site, "conv/")
+    page.click("article a.glightbox >> nth=1")
+    page.wait_for_selector(".gslide-image img")
+    natural = page.evaluate("document.querySelector('.gslide-image img').naturalWidth")
+    assert natural >= 800
+    assert serious_violations(page) == []
+    page.keyboard.press("Escape")
+    page.wait_for_selector(".glightbox-container", state="detached")
+    page.focus("article a.glightbox >> nth=0")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".gslide-image img")
+    assert page.console_errors == []
