@@ -31,16 +31,35 @@ class _Module:
     origins: dict[str, Ref | str]  # name bound by a cnnviz import -> where it comes from
 
 
+def fingerprint(package: Path = PACKAGE) -> str:
+    """Hash the source of every module of the package: it changes with any edit to any of them.
+
+    Args:
+        package: The package's folder.
+
+    Returns:
+        A hex SHA-256 digest.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(package.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 class CodeIndex:
     """Reads the package's source once and answers what a recipe's result depends on.
 
     Args:
         package: The folder of the cnnviz package whose source is read.
+        known: Digests computed before for this very source (see :func:`fingerprint`), by
+            ``repr(roots)``; a build whose code has not changed then parses nothing.
     """
 
-    def __init__(self, package: Path = PACKAGE) -> None:
+    def __init__(self, package: Path = PACKAGE, known: dict[str, str] | None = None) -> None:
         self.package = package
         self._modules: dict[str, _Module] = {}
+        self.digests: dict[str, str] = dict(known or {})
+        self.learned = False
 
     def digest(self, roots: list[Ref]) -> str:
         """Hash the source of every definition reachable from ``roots``.
@@ -51,11 +70,15 @@ class CodeIndex:
         Returns:
             A hex SHA-256 digest of the definitions' and their modules' source.
         """
-        reached = self.reached(roots)
-        modules = sorted({module for module, _ in reached})
-        parts = [f"# {m}\n{self._module(m).preamble}" for m in modules]
-        parts += [f"# {m}.{n}\n{self._module(m).sources[n]}" for m, n in sorted(reached)]
-        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+        key = repr(roots)
+        if key not in self.digests:
+            reached = self.reached(roots)
+            modules = sorted({module for module, _ in reached})
+            parts = [f"# {m}\n{self._module(m).preamble}" for m in modules]
+            parts += [f"# {m}.{n}\n{self._module(m).sources[n]}" for m, n in sorted(reached)]
+            self.digests[key] = hashlib.sha256("\n".join(parts).encode()).hexdigest()
+            self.learned = True
+        return self.digests[key]
 
     def reached(self, roots: list[Ref]) -> set[Ref]:
         """List every definition reachable from ``roots``, roots included.
@@ -82,8 +105,24 @@ class CodeIndex:
 
     def _module(self, name: str) -> _Module:
         if name not in self._modules:
-            self._modules[name] = _parse(name, (self.package / f"{name}.py").read_text("utf-8"))
+            self._modules[name] = _parsed(name, self.package / f"{name}.py")
         return self._modules[name]
+
+
+_PARSED: dict[tuple[str, str], _Module] = {}
+
+
+def _parsed(name: str, path: Path) -> _Module:
+    """Parse each version of a module's source once, however many indexes ask for it.
+
+    Every gen script and every language pass of a build keys its results; keyed by the
+    source text itself, one parse serves them all, and any edit is seen at once.
+    """
+    source = path.read_text(encoding="utf-8")
+    key = (name, hashlib.sha256(source.encode()).hexdigest())
+    if key not in _PARSED:
+        _PARSED[key] = _parse(name, source)
+    return _PARSED[key]
 
 
 def _parse(module: str, source: str) -> _Module:
@@ -93,8 +132,9 @@ def _parse(module: str, source: str) -> _Module:
     nodes: dict[str, ast.stmt] = {}
     preamble: list[str] = []
     last: list[str] = []
+    lines = source.splitlines(keepends=True)  # ast.get_source_segment re-splits every call
     for node in tree.body:
-        segment = ast.get_source_segment(source, node) or ""
+        segment = "".join(lines[node.lineno - 1 : node.end_lineno])
         names = _defined(node)
         if names:
             for name in names:

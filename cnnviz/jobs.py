@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from . import samples, store
-from .deps import CodeIndex
+from .deps import CodeIndex, fingerprint
 from .errors import CnnvizError
 
 KEY_VERSION = 1
@@ -140,7 +140,9 @@ def run_jobs(jobs: Iterable[Job], cache: store.Store) -> tuple[dict[str, bytes],
     Returns:
         The bytes per target, and a report of what was rendered, reused and failed.
     """
-    start, report, results, code = time.perf_counter(), Report(), {}, CodeIndex()
+    start, report, results = time.perf_counter(), Report(), {}
+    memo = f"code-{fingerprint()}"  # the recipes' code digests, for this exact source
+    code = CodeIndex(known=cache.memo(memo))
     for job in jobs:
         key = job_key(job, code)
         data = cache.get(key)
@@ -155,6 +157,8 @@ def run_jobs(jobs: Iterable[Job], cache: store.Store) -> tuple[dict[str, bytes],
         data = data if data is not None else cache.last_good(job.target)
         if data is not None:
             results[job.target] = data
+    if code.learned:
+        cache.save_memo(memo, code.digests)
     report.seconds = time.perf_counter() - start
     return results, report
 

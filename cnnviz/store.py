@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -140,6 +141,21 @@ class Store:
         except OSError:
             return None
         return self.get(key)
+
+    def memo(self, name: str) -> dict[str, str]:
+        """Return a small table saved under ``name`` by :meth:`save_memo`, or an empty one."""
+        try:
+            table = json.loads(self._memo(name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return table if isinstance(table, dict) else {}
+
+    def save_memo(self, name: str, table: dict[str, str]) -> None:
+        """Save a small table of strings under ``name``, atomically."""
+        write_atomic(self._memo(name), json.dumps(table, sort_keys=True).encode())
+
+    def _memo(self, name: str) -> Path:
+        return self.root / "memo" / f"{name}.json"
 
     def _entry(self, key: str) -> Path:
         return self.root / "objects" / key[:2] / key

@@ -185,3 +185,24 @@ def test_two_cold_renders_are_byte_identical(copy, tmp_path):
     second, _ = copy.run_jobs(jobs, copy.store.Store(tmp_path / "two"))
     assert len(first) == len(jobs)
     assert first == second
+
+
+def test_unchanged_code_is_not_parsed_again_and_an_edit_is(copy, tmp_path, monkeypatch):
+    """A second run with the same source takes the code digests from its memo, parsing
+    nothing; after an edit the source is parsed again and the new figure is rendered."""
+    deps = sys.modules["cnnviz.deps"]
+    cache = copy.store.Store(tmp_path / "cache")
+    jobs = [copy.Job(*CURVE)]
+    copy.run_jobs(jobs, cache)
+    deps._PARSED.clear()
+
+    def no_parse(*args):
+        raise AssertionError("parsed again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(deps, "_parse", no_parse)
+        _, report = copy.run_jobs(jobs, cache)
+    assert (report.rendered, report.cached) == (0, 1)
+    edit(copy, "figures.py", 'color="#c0392b"', 'color="#1f6fb4"')
+    _, report = copy.run_jobs(jobs, cache)
+    assert (report.rendered, report.cached) == (1, 0)
