@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_playground  # noqa: E402
 from project import copy_project, edit  # noqa: E402
 
-RUNS, COLD_RUNS = 7, 3
+RUNS, COLD_RUNS = 8, 3
 PAGE_LIMIT = 400 * 1024
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
 IMG = re.compile(r'<img\b[^>]*\ssrc="([^"]+)"')
@@ -132,11 +132,14 @@ def image_bytes_per_page(site: Path) -> dict[str, int]:
 
 
 def interleaved(variants: dict, rounds: int) -> dict[str, list[float]]:
-    """Run each variant once per round, in turn, so that drift in the machine's speed falls
-    on all of them alike; return every variant's times."""
+    """Run each variant once per round, so that drift in the machine's speed falls on all of
+    them alike; each round starts one variant later, so none always runs first or last.
+    Return every variant's times."""
     times: dict[str, list[float]] = {name: [] for name in variants}
+    names = list(variants)
     for run in range(rounds):
-        for name, (project, site, before) in variants.items():
+        for name in names[run % len(names) :] + names[: run % len(names)]:
+            project, site, before = variants[name]
             if before:
                 before(run)
             times[name].append(build(project, site)[0])
