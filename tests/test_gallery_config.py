@@ -44,7 +44,7 @@ def odd(tmp_path_factory):
     root = copy_project(tmp_path_factory.mktemp("odd"))
     picture = np.random.default_rng(5).integers(0, 256, (48, 64, 3), dtype=np.uint8)
     (root / "photos").mkdir()
-    cv2.imwrite(str(root / "docs" / "assets" / "gallery" / HOSTILE), picture)
+    assert cv2.imwrite(str(root / "docs" / "assets" / "gallery" / HOSTILE), picture)
     (root / KOREAN).write_bytes(cv2.imencode(".jpg", picture)[1].tobytes())
     configure(root, [KOREAN])
     port, site_dir = free_port(), tmp_path_factory.mktemp("odd-site")
