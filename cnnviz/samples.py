@@ -16,6 +16,7 @@ shows it (:data:`PLAYGROUND_SHRINK`); it is still made of values ``k / 255``.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 from collections.abc import Callable
 from pathlib import Path
@@ -76,7 +77,7 @@ def load_sample(name: str, *, shrink: int = 1) -> NDArray[np.float32]:
         raise ValueError(f"shrink must be a whole number from 1 up, not {shrink!r}")
     path = sample_path(name)
     if path is None:
-        levels = _DRAWN[name]()
+        levels = _drawn(name)
     else:
         from .images import load_gray  # imported here so listing samples never loads OpenCV
 
@@ -132,6 +133,15 @@ def draw_test_card(size: int = 320) -> NDArray[np.uint8]:
     radius = np.hypot(x - 0.5, y - 0.5)
     image = np.where((radius > 0.16) & (radius < 0.22), 0.15, image)
     return _finish(image)
+
+
+@functools.cache
+def _drawn(name: str) -> NDArray[np.uint8]:
+    # A scene is drawn once per process: drawing the road takes ~0.3 s, and a build loads it
+    # for a dozen figures. The array is shared, so it is made read-only.
+    levels = _DRAWN[name]()
+    levels.setflags(write=False)
+    return levels
 
 
 def _block_mean(levels: NDArray[np.uint8], size: int) -> NDArray[np.uint8]:

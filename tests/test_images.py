@@ -180,6 +180,18 @@ def test_drawn_scenes_are_deterministic():
     np.testing.assert_array_equal(samples.draw_test_card(), samples.draw_test_card())
 
 
+@pytest.mark.parametrize("shrink", [1, 2])
+def test_a_loaded_sample_is_the_callers_own(shrink):
+    """Scenes are drawn once per process, yet a caller may change what it loaded freely."""
+    first = samples.load_sample("road", shrink=shrink)
+    first[:] = 0
+    second = samples.load_sample("road", shrink=shrink)
+    assert second.flags.writeable
+    assert second.max() > 0
+    expected = samples._block_mean(samples.draw_road(), shrink)
+    np.testing.assert_array_equal(np.round(second * 255), expected)
+
+
 @pytest.mark.parametrize("name", ["road", "test_card"])
 def test_every_lesson_filter_finds_something_in_the_drawn_scenes(name):
     """After ReLU each of the four filters keeps a strong response somewhere."""
