@@ -198,3 +198,24 @@ def test_a_figure_opens_large_in_a_lightbox_from_mouse_or_keyboard(site, page):
     page.keyboard.press("Enter")
     page.wait_for_selector(".gslide-image img")
     assert page.console_errors == []
+
+
+def test_sections_off_screen_wait_yet_a_heading_link_lands_on_its_heading(site, page):
+    """Sections are laid out lazily (content-visibility), and that does not spoil links to a
+    heading: opening one puts that heading just below the header, in both languages."""
+    for prefix in ("", "en/"):
+        open_page(page, site, prefix + "conv/")
+        styles = page.eval_on_selector_all(
+            "article > section.cnnviz-section",
+            "s => s.map(e => getComputedStyle(e).contentVisibility)",
+        )
+        assert len(styles) >= 3
+        assert set(styles) == {"auto"}
+        middle = page.eval_on_selector_all("article h2", "hs => hs[hs.length >> 1].id")
+        page.goto(site.url + prefix + f"conv/#{middle}")
+        page.wait_for_timeout(300)
+        top = page.evaluate(f"document.getElementById({middle!r}).getBoundingClientRect().top")
+        header = page.evaluate(
+            "document.querySelector('.md-header').getBoundingClientRect().bottom"
+        )
+        assert header - 1 <= top <= header + 80, (prefix, top, header)

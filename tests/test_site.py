@@ -196,3 +196,64 @@ def test_images_carry_their_size_and_load_lazily_below_the_first(site):
     assert all(img.get("width") and img.get("height") for img in images)
     assert "loading" not in images[0]
     assert all(img.get("loading") == "lazy" for img in images[1:])
+
+
+class Sections(HTMLParser):
+    """Records, for each <h2> in an article, the element it sits in."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[tuple[str, str]] = []
+        self.parents: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in {"img", "br", "hr", "input", "meta", "link", "source", "wbr"}:
+            return
+        if tag == "h2":
+            self.parents.append(self.stack[-1])
+        self.stack.append((tag, dict(attrs).get("class") or ""))
+
+    def handle_endtag(self, tag):
+        while self.stack and self.stack.pop()[0] != tag:
+            pass
+
+
+@pytest.mark.parametrize(("page", "language"), BOTH)
+def test_every_h2_opens_its_own_section(site, page, language):
+    """Each `##` section is a <section> directly in the article, so the browser can skip laying
+    it out until it nears the screen; and the article's search entries still follow the
+    headings, one per heading."""
+    article = site.html(page).split('<article class="md-content__inner md-typeset">')[1]
+    parser = Sections()
+    parser.feed(article.split("</article>")[0])
+    assert all(parent == ("section", "cnnviz-section") for parent in parser.parents)
+    assert article.count('<section class="cnnviz-section">') == len(parser.parents)
+
+
+def test_playground_assets_load_on_the_playground_only(site):
+    """The playground's stylesheet and script are on its pages, in both languages, and on no
+    other page, which then has two fewer files to wait for."""
+    for page, _ in BOTH:
+        html = site.html(page)
+        expected = page.removeprefix("en/") == "playground/"
+        for asset in ("stylesheets/playground.css", "javascripts/playground.js"):
+            assert (asset in html) is expected, (page, asset)
+
+
+def test_sections_split_at_top_level_headings_only():
+    """A heading nested in another element stays where it is, and a wrapper the lightbox
+    plugin adds (<html><body>) is neither counted nor swallowed."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("site_hook", ROOT / "gen" / "hooks" / "site.py")
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    page = "<h1>T</h1>\n<h2>A</h2><p>a<br>b</p><div><h2>n</h2></div>\n<h2>B</h2><p>b</p>"
+    expected = (
+        '<h1>T</h1>\n<section class="cnnviz-section"><h2>A</h2><p>a<br>b</p><div><h2>n</h2>'
+        '</div>\n</section><section class="cnnviz-section"><h2>B</h2><p>b</p></section>'
+    )
+    assert hook._sections(page) == expected
+    wrapped = f"<html><head></head><body>{page}</body></html>"
+    assert hook._sections(wrapped) == f"<html><head></head><body>{expected}</body></html>"
+    assert hook._sections("<p>no heading</p>") == "<p>no heading</p>"
