@@ -12,10 +12,14 @@
 - Fast first paint: the lightbox's script loads at the end of the page, not in its head, and
   each `##` section is a `<section>` that the browser lays out only when it nears the screen
   (`content-visibility: auto` in cnnviz.css).
+- Memory: the objects the generators leave behind (torch, matplotlib) are frozen once they
+  have run, so Python's cycle collector does not walk them again for every page; they thaw at
+  the start of the next build, so a long `mkdocs serve` can still free them.
 """
 
 from __future__ import annotations
 
+import gc
 import html
 import re
 import struct
@@ -25,6 +29,7 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin
 
 from latex2mathml.converter import convert as tex_to_mathml
+from mkdocs.plugins import event_priority
 
 GALLERY_INDEX = "gallery/index.md"
 
@@ -44,6 +49,7 @@ def on_config(config):
     # static-i18n's nested build of another language is part of the same build: it keeps the
     # modules, and with them the memory of which renders already failed and were reported.
     if not getattr(config.plugins.get("i18n"), "building", False):
+        gc.unfreeze()
         for name in [name for name in sys.modules if name.partition(".")[0] == "cnnviz"]:
             del sys.modules[name]
     from cnnviz.gallery import gallery_images
@@ -59,6 +65,14 @@ def on_config(config):
             if isinstance(children, list) and GALLERY_INDEX in children:
                 entry[title] = pages
     return config
+
+
+@event_priority(-100)  # after mkdocs-gen-files has run the generators
+def on_files(files, config):
+    # A cold build leaves torch and matplotlib in memory: hundreds of thousands of objects that
+    # every later collection would walk again. Frozen, the rest of the build is ~0.5-1 s faster.
+    gc.freeze()
+    return files
 
 
 def on_page_content(html_text, page, config, files):
