@@ -264,6 +264,12 @@ def test_sections_split_at_top_level_headings_only():
     wrapped = f"<html><head></head><body>{page}</body></html>"
     assert hook._sections(wrapped) == f"<html><head></head><body>{expected}</body></html>"
     assert hook._sections("<p>no heading</p>") == "<p>no heading</p>"
+    # A tag in a comment, a ">" in a quoted attribute and a self-closed tag change no depth.
+    odd = '<h2>A</h2><!-- <div> --><p title="a>b">x</p><svg><path d="M0"/></svg><h2>B</h2>'
+    assert hook._sections(odd) == (
+        '<section class="cnnviz-section"><h2>A</h2><!-- <div> --><p title="a>b">x</p><svg>'
+        '<path d="M0"/></svg></section><section class="cnnviz-section"><h2>B</h2></section>'
+    )
 
 
 def test_objects_freeze_after_generation_and_thaw_when_the_next_build_starts():
