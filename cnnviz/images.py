@@ -106,6 +106,21 @@ def decode_gray(
     # --8<-- [end:gray]
 
 
+def encode_png(levels: NDArray[np.uint8]) -> bytes:
+    """Encode an 8-bit grayscale image as PNG, as ``cv2.imwrite`` would save it.
+
+    Args:
+        levels: An ``(H, W)`` uint8 array.
+
+    Returns:
+        The PNG file's bytes, the same on every run.
+    """
+    ok, encoded = cv2.imencode(".png", np.ascontiguousarray(levels))
+    if not ok:
+        raise ValueError(f"OpenCV could not encode a {levels.shape} {levels.dtype} array as PNG")
+    return encoded.tobytes()
+
+
 def _read_bytes(path: Path) -> bytes:
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file")

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import samples, store
+from . import lessons, samples, store
 from .deps import CodeIndex, fingerprint
 from .errors import CnnvizError
 
@@ -200,6 +200,8 @@ def _file_digest(path: Path) -> str:
 
 
 def _input_digest(params: Mapping[str, Any]) -> str | None:
+    if "lesson" in params:  # its code: the sources of the lesson and of those it borrows from
+        return lessons.sources_digest(lessons.read_lesson(params["lesson"]))
     path = params.get("path")
     if "sample" in params:
         path = samples.sample_path(params["sample"])

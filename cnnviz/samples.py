@@ -86,6 +86,43 @@ def load_sample(name: str, *, shrink: int = 1) -> NDArray[np.float32]:
     return (levels.astype(np.float32) / np.float32(255)).astype(np.float32)
 
 
+def sample_file_name(name: str) -> str:
+    """Name the file a sample is saved as beside a notebook, e.g. ``road.png``.
+
+    Args:
+        name: One of :func:`sample_names`.
+
+    Returns:
+        The file's name: a drawn scene as PNG, a photo under its own name.
+    """
+    path = sample_path(name)
+    return f"{name}.png" if path is None else path.name
+
+
+def sample_file(file_name: str) -> bytes:
+    """The bytes of a sample's file, as a lesson's notebook reads it from ``images/``.
+
+    Args:
+        file_name: A name :func:`sample_file_name` gives, e.g. ``road.png``.
+
+    Returns:
+        A drawn scene encoded as an 8-bit grayscale PNG, or a photo's file as it is.
+
+    Raises:
+        KeyError: No sample is saved under that name.
+    """
+    for name in sample_names():
+        if sample_file_name(name) != file_name:
+            continue
+        path = sample_path(name)
+        if path is not None:
+            return path.read_bytes()
+        from .images import encode_png  # imported here so listing samples never loads OpenCV
+
+        return encode_png(_drawn(name))
+    raise KeyError(f"no sample is saved as {file_name!r}")
+
+
 def draw_road(height: int = 288, width: int = 512) -> NDArray[np.uint8]:
     """Draw a road running to the horizon under hills and a sun.
 

@@ -1,0 +1,79 @@
+"""MkDocs hook: put each lesson's own code, and what it printed, into its page.
+
+A lesson is a page pair `docs/<name>.ko.md` / `docs/<name>.en.md` with a source
+`docs/lessons/<name>.py` (see `cnnviz.lessons`). On its page:
+
+- `{{ cell("name") }}` becomes that cell's code, with its comments in the page's language,
+  followed by what it printed when `gen/lesson.py` ran the lesson for this build;
+  `{{ exercise("name") }}` becomes an exercise with its answer folded below it;
+- right under the title, links offer the lesson's notebook, its zip and the zip of every
+  notebook, in the page's language (written by `gen/notebooks.py`).
+
+A marker that names no cell, or a lesson that failed to run, is logged as an error, which
+`mkdocs build --strict` turns into a failed build.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tomllib
+from pathlib import Path
+
+from mkdocs.utils import get_relative_url
+
+ROOT = Path(__file__).resolve().parents[2]
+STRINGS = ROOT / "gen" / "templates" / "notebook-strings.toml"
+log = logging.getLogger("mkdocs.plugins.cnnviz")
+
+
+def on_page_markdown(markdown, page, config, files):
+    from cnnviz import lessons
+
+    name = Path(page.file.src_uri).name.split(".")[0]
+    if name not in lessons.lesson_names():
+        return markdown
+    language = _language(config)
+    strings = tomllib.loads(STRINGS.read_text(encoding="utf-8"))[language]
+    try:
+        outputs = json.loads((ROOT / ".cache" / "cnnviz" / "lessons" / f"{name}.json").read_text())
+    except (OSError, ValueError):
+        log.error("cnnviz: %s: the lesson has no outputs; see the error above", page.file.src_uri)
+        outputs = {}
+    try:
+        lesson = lessons.read_lesson(name)
+        markdown = lessons.page_markdown(markdown, lesson, language, outputs, strings)
+    except lessons.LessonError as error:
+        log.error("cnnviz: %s: %s", page.file.src_uri, error)
+        return markdown
+    return _with_downloads(markdown, name, page, config, strings)
+
+
+def _language(config):
+    i18n = config.plugins.get("i18n")
+    return i18n.current_language if i18n else config.theme["language"]
+
+
+def _with_downloads(markdown, name, page, config, strings):
+    i18n = config.plugins.get("i18n")
+    language = _language(config)
+    root = "" if i18n is None or language == i18n.default_language else f"{language}/"
+
+    def link(file, text):
+        href = get_relative_url(f"{root}notebooks/{file}", page.url)
+        return f'<a href="{href}" download>{text}</a>'
+
+    links = " · ".join(
+        [
+            link(f"{name}.ipynb", strings["notebook"]),
+            link(f"{name}.zip", strings["zip"]),
+            link("cnnviz-notebooks.zip", strings["all"]),
+        ]
+    )
+    block = (
+        f'<p class="cnnviz-downloads" role="group" aria-label="{strings["downloads"]}">{links}</p>'
+    )
+    title, _, rest = markdown.partition("\n")
+    if not title.startswith("# "):
+        return f"{block}\n\n{markdown}"
+    return f"{title}\n\n{block}\n\n{rest}"
