@@ -35,15 +35,12 @@ from numpy.typing import NDArray
 
 from .errors import CnnvizError
 from .images import load_gray
-from .kernels import parse_filters
+from .kernels import FILTER_LABELS, parse_filters
+from .stages import STAGES
 from .store import png_bytes, write_atomic
 
-FIGURES = ("input", "filters", "conv", "relu", "pooled")
+FIGURES = ("input", "filters", *STAGES)
 """The figures written to ``--out``, each as ``<name>.png``, in this order."""
-
-STAGES = ("conv", "relu", "pooled")
-
-_LABELS = {"sobel": ["$G_x$", "$G_y$"]}  # as on the site; every other stack is f1 to fN
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -108,7 +105,7 @@ def _run(image_path: Path, spec: str, out: Path) -> None:
     arrays = _compute(image, filters, source=str(image_path))
     for name, array in arrays.items():
         _say(_stat_line(name, array))
-    pngs = _render(arrays, _LABELS.get(spec))
+    pngs = _render(arrays, FILTER_LABELS.get(spec))
     for name, data in pngs.items():
         _write(targets[name], data)
     _say(f"wrote {', '.join(target.name for target in targets.values())} to {out}")
@@ -127,7 +124,8 @@ def _compute(
     from . import layers  # torch loads only now, so --help and bad kernels answer at once
 
     stages = layers.run(image, filters, source=source)
-    return {"input": image, "filters": filters, **{name: getattr(stages, name) for name in STAGES}}
+    named = {name: getattr(stages, name) for name in STAGES}
+    return {"input": image, "filters": filters, **named}
 
 
 def _render(
@@ -140,7 +138,7 @@ def _render(
         "filters": figures.plot_filters(arrays["filters"], labels),
     }
     for stage in STAGES:
-        drawn[stage] = figures.plot_feature_maps(arrays[stage], stage, labels, robust=True)
+        drawn[stage] = figures.plot_feature_maps(arrays[stage], labels, robust=True)
     return {name: png_bytes(fig) for name, fig in drawn.items()}
 
 

@@ -4,6 +4,12 @@ Every function takes arrays and returns a :class:`~matplotlib.figure.Figure`; sa
 :mod:`cnnviz.store`'s job. Figures carry numbers and symbols only, never words, so one image
 serves every language, and they sit on an opaque white background, so they stay legible on a
 dark page.
+
+One colour convention holds everywhere a value can be signed, filters and feature maps alike:
+:data:`SIGNED`, white at 0, red for positive and blue for negative, on a range symmetric about
+0. Each image is drawn at its own pixel coordinates, so a zoomed crop keeps the row and column
+numbers of the map it comes from. Figures with several panels have a narrow layout for phones
+(``narrow=True``): one or two columns, at a width where the tick labels stay readable.
 """
 
 from __future__ import annotations
@@ -13,16 +19,24 @@ from collections.abc import Sequence
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.image import AxesImage
 from matplotlib.patches import Rectangle
 from numpy.typing import NDArray
 
 WIDTH = 7.2
 """Figure width in inches; at :data:`cnnviz.store.DPI` it fits the page's text column."""
 
-STAGE_CMAPS = {"conv": "RdBu_r", "relu": "gray", "pooled": "gray"}
-"""Colormap per stage: diverging before ReLU, so the sign shows; gray after it."""
+NARROW = 4.0
+"""Figure width in inches of a narrow layout, for screens below about 600 px."""
+
+SIGNED = "RdBu_r"
+"""The colormap of every signed value: blue below 0, white at 0, red above."""
+
+Zoom = tuple[int, int, int, int]
+"""A crop as ``(first row, end row, first column, end column)``, ends excluded."""
 
 _WINNER = "#f4a300"
+_MARK = "#111111"
 
 
 def plot_image(image: NDArray[np.floating]) -> Figure:
@@ -38,87 +52,85 @@ def plot_image(image: NDArray[np.floating]) -> Figure:
     scale = min(WIDTH * 0.7 / width, 3.6 / height)  # inches per pixel: fit 5 in × 3.6 in
     fig = Figure(figsize=(width * scale + 0.9, height * scale + 0.3), layout="constrained")
     ax = fig.add_subplot()
-    shown = ax.imshow(
-        image, cmap="gray", vmin=0, vmax=1, interpolation="antialiased", interpolation_stage="data"
-    )
-    fig.colorbar(shown, ax=ax, shrink=0.9)
+    fig.colorbar(_show(ax, image, "gray", 1.0, low=0.0), ax=ax, shrink=0.9)
     return fig
 
 
-def plot_filters(filters: NDArray[np.floating], labels: Sequence[str] | None = None) -> Figure:
-    """Draw each filter as a grid of cells with its weight written inside.
-
-    Negative cells are dark with white text; zero and positive cells are light with black text.
+def plot_filters(
+    filters: NDArray[np.floating], labels: Sequence[str] | None = None, *, narrow: bool = False
+) -> Figure:
+    """Draw each filter as a grid of cells in the signed colours, its weight written inside.
 
     Args:
         filters: A ``(N, kh, kw)`` stack of filters.
         labels: A title per filter, e.g. ``["$f_1$", ...]``; by default ``f1`` to ``fN``.
+        narrow: Two filters per row instead of all in one row.
 
     Returns:
         A figure with one axes per filter.
     """
     filters = np.asarray(filters, dtype=np.float64)
-    limit = float(np.abs(filters).max()) or 1.0
-    axes = _axes_row(len(filters), height=WIDTH / max(len(filters), 3) + 0.4)
-    for ax, kernel, label in zip(axes, filters, _labels(labels, len(filters)), strict=True):
-        ax.imshow(kernel, cmap="gray", vmin=-limit, vmax=limit)
-        _write_cells(ax, kernel, colors=np.where(kernel < 0, "white", "black"))
+    count = len(filters)
+    columns = min(count, 2) if narrow else count
+    rows = -(-count // columns)
+    side = NARROW / columns if narrow else WIDTH / max(columns, 3)
+    fig = Figure(figsize=(side * columns, rows * (side + 0.35)), layout="constrained")
+    axes = fig.subplots(rows, columns, squeeze=False).ravel()
+    limit = 1.5 * (float(np.abs(filters).max()) or 1.0)  # the strongest weight: a clear colour
+    for ax, kernel, label in zip(axes, filters, _labels(labels, count), strict=False):
+        _show(ax, kernel, SIGNED, limit)
+        _write_cells(ax, kernel)
         ax.set_title(label)
-        ax.set_xticks([])
-        ax.set_yticks([])
-    return axes[0].figure
+        _bare(ax)
+    for ax in axes[count:]:
+        ax.set_axis_off()
+    return fig
 
 
 def plot_feature_maps(
     maps: NDArray[np.floating],
-    stage: str,
     labels: Sequence[str] | None = None,
     *,
+    zoom: Zoom | None = None,
     robust: bool = False,
+    narrow: bool = False,
+    shared: bool = True,
 ) -> Figure:
-    """Show one stage's feature maps, one panel per filter, on a shared scale and colorbar.
+    """Show one stage's feature maps, one panel per filter, on one shared signed scale.
 
-    ``conv`` maps use a diverging colormap centred on 0, so negative answers stay visible;
-    ``relu`` and ``pooled`` maps use gray from 0. Each panel keeps its pixel axes, so the
-    halving by the pooling can be read off the ticks.
+    Each panel keeps its pixel axes, so the halving by the pooling can be read off the ticks.
+    With ``zoom``, every map gets a second panel with that crop enlarged, and the crop is
+    outlined on the whole map: a thin line that is lost on the whole map shows there.
 
     Args:
         maps: A ``(N, h, w)`` stack of feature maps.
-        stage: ``"conv"``, ``"relu"`` or ``"pooled"``.
         labels: A title per map; by default ``f1`` to ``fN``.
+        zoom: A crop to enlarge beside each map, in the maps' own pixel coordinates.
         robust: Scale colours to the 99.5th percentile of ``|maps|`` instead of the maximum,
             so a photo's fine detail shows; the colorbar's arrows mark the clipped values.
+        narrow: One map (and its crop) per row, for a phone's screen.
+        shared: One scale for every map; if false, each map is scaled on its own and gets its
+            own colorbar, to compare the maps' structure rather than their size.
 
     Returns:
-        A figure with one axes per map and one colorbar.
+        A figure with one axes per map (two with ``zoom``) and one colorbar, or one per map.
     """
-    if stage not in STAGE_CMAPS:
-        raise ValueError(f"unknown stage {stage!r}; expected one of {', '.join(STAGE_CMAPS)}")
     count, height, width = maps.shape
-    peak = float(np.abs(maps).max()) or 1.0
-    limit = (float(np.percentile(np.abs(maps), 99.5)) or peak) if robust else peak
-    vmin = -limit if stage == "conv" else 0.0
-    columns = _columns(count, height / width)
-    rows = -(-count // columns)
-    fig = Figure(
-        figsize=(WIDTH + 0.8, rows * (WIDTH / columns) * height / width + 0.45 * rows),
-        layout="constrained",
-    )
-    axes = fig.subplots(rows, columns, squeeze=False).ravel()
-    for ax, feature_map, label in zip(axes, maps, _labels(labels, count), strict=False):
-        shown = ax.imshow(
-            feature_map,
-            cmap=STAGE_CMAPS[stage],
-            vmin=vmin,
-            vmax=limit,
-            interpolation="antialiased",
-            interpolation_stage="data",
-        )
-        ax.set_title(label)
-    for ax in axes[count:]:
-        ax.set_axis_off()
-    extend = ("both" if stage == "conv" else "max") if limit < peak else "neither"
-    fig.colorbar(shown, ax=axes[:count].tolist(), shrink=0.9, extend=extend)
+    limit = _limit(maps, robust)
+    fig, pairs = _map_grid(count, height / width, zoom, narrow)
+    for (whole, crop), feature_map, label in zip(pairs, maps, _labels(labels, count), strict=True):
+        own = limit if shared else _limit(feature_map, robust)
+        shown = _show(whole, feature_map, SIGNED, own)
+        whole.set_title(label)
+        if crop is not None and zoom is not None:
+            _outline(whole, zoom)
+            _show(crop, _crop(feature_map, zoom), SIGNED, own, _corner(zoom))
+            crop.set_title(label)
+        if not shared:
+            fig.colorbar(shown, ax=whole, shrink=0.9, extend=_extend(feature_map, own))
+    if shared:
+        axes = [ax for pair in pairs for ax in pair if ax is not None]
+        fig.colorbar(shown, ax=axes, shrink=0.9, extend=_extend(maps, limit))
     return fig
 
 
@@ -127,40 +139,132 @@ def plot_pipeline(
     conv: NDArray[np.floating],
     relu: NDArray[np.floating],
     pooled: NDArray[np.floating],
+    zoom: Zoom,
+    *,
+    narrow: bool = False,
 ) -> Figure:
-    """Show one filter's path through the network: input, conv, ReLU and pooled, in a row.
+    """Show one filter's path through the network, zoomed in where its answers are.
+
+    The first panel is the whole input with the crop outlined; the others show that crop after
+    the convolution, after ReLU and after 2×2 max pooling, on one signed scale, so the sign is
+    visible at every stage and the pooled crop is half the size.
 
     Args:
         image: The ``(H, W)`` input.
-        conv: That filter's conv map, ``(H-kh+1, W-kw+1)``.
+        conv: That filter's conv map.
         relu: The same map after ReLU.
         pooled: The map after 2×2 max pooling.
+        zoom: The crop, in the conv map's coordinates; even bounds keep pooling aligned.
+        narrow: Two panels per row instead of four.
 
     Returns:
-        A figure with four image axes whose tick labels give each array's size.
+        A figure with four image axes and a colorbar for the three maps.
     """
-    limit = float(np.abs(conv).max()) or 1.0
-    height, width = image.shape
-    fig = Figure(
-        figsize=(WIDTH + 0.8, (WIDTH + 0.8) / 4 * height / width + 0.5), layout="constrained"
-    )
-    panels = zip(
-        fig.subplots(1, 4),
-        (image, conv, relu, pooled),
-        ("$x$", "$x \\star f_1$", "$\\max(0,\\, \\cdot)$", "$\\max_{2 \\times 2}$"),
-        (("gray", 0.0, 1.0), ("RdBu_r", -limit, limit), ("gray", 0.0, limit), ("gray", 0.0, limit)),
-        strict=True,
-    )
-    for ax, values, label, (cmap, vmin, vmax) in panels:
-        ax.imshow(
-            values,
-            cmap=cmap,
-            vmin=vmin,
-            vmax=vmax,
-            interpolation="antialiased",
-            interpolation_stage="data",
-        )
+    half = _halved(zoom)
+    crops = [
+        (_crop(conv, zoom), _corner(zoom), "$x \\star f_1$"),
+        (_crop(relu, zoom), _corner(zoom), "$\\max(0,\\, \\cdot)$"),
+        (_crop(pooled, half), _corner(half), "$\\max_{2 \\times 2}$"),
+    ]
+    limit = float(np.abs(crops[0][0]).max()) or 1.0
+    width = NARROW if narrow else WIDTH + 0.8
+    rows, columns = (2, 2) if narrow else (1, 4)
+    panel = (width - 0.9) / columns
+    fig = Figure(figsize=(width, rows * (panel + 0.45)), layout="constrained")
+    axes = fig.subplots(rows, columns).ravel()
+    _show(axes[0], image, "gray", 1.0, low=0.0)
+    _outline(axes[0], zoom)
+    axes[0].set_title("$x$")
+    for ax, (values, origin, label) in zip(axes[1:], crops, strict=True):
+        shown = _show(ax, values, SIGNED, limit, origin)
         ax.set_title(label)
+    fig.colorbar(shown, ax=list(axes[1:]), shrink=0.9)
+    return fig
+
+
+def plot_pooling_zoom(
+    relu: NDArray[np.floating], pooled: NDArray[np.floating], zoom: Zoom, *, narrow: bool = False
+) -> Figure:
+    """Show the same crop of one map before and after 2×2 max pooling, blocks outlined.
+
+    Args:
+        relu: One ReLU map.
+        pooled: The same map after 2×2 max pooling.
+        zoom: The crop in ``relu``'s coordinates, with even bounds.
+        narrow: One panel above the other instead of side by side.
+
+    Returns:
+        A figure with two image axes and a colorbar.
+    """
+    top, bottom, left, right = zoom
+    half = _halved(zoom)
+    before, after = _crop(relu, zoom), _crop(pooled, half)
+    limit = float(np.abs(before).max()) or 1.0
+    rows, columns = (2, 1) if narrow else (1, 2)
+    side = (NARROW if narrow else WIDTH) / 2.3
+    fig = Figure(figsize=(columns * side + 0.8, rows * side + 0.3), layout="constrained")
+    first, second = fig.subplots(rows, columns).ravel()
+    _show(first, before, SIGNED, limit, _corner(zoom))
+    for row in range(top, bottom + 1, 2):
+        first.axhline(row - 0.5, color="0.75", linewidth=0.6)
+    for col in range(left, right + 1, 2):
+        first.axvline(col - 0.5, color="0.75", linewidth=0.6)
+    shown = _show(second, after, SIGNED, limit, _corner(half))
+    first.set_title("$\\max(0,\\, \\cdot)$")
+    second.set_title("$\\max_{2 \\times 2}$")
+    fig.colorbar(shown, ax=[first, second], shrink=0.9)
+    return fig
+
+
+def plot_output_value(
+    image: NDArray[np.floating],
+    kernel: NDArray[np.floating],
+    products: NDArray[np.floating],
+    row: int,
+    col: int,
+    *,
+    narrow: bool = False,
+) -> Figure:
+    """Show how one output value is made: patch ⊙ kernel, the products, and their sum Σ.
+
+    Pixels are written as their 8-bit levels ``k`` (the pixel is ``k / 255``) and products as
+    ``k · w``, so the sum can be redone by hand: Σ = (sum of ``k · w``) / 255.
+
+    Args:
+        image: The ``(H, W)`` input image, with values ``k / 255``.
+        kernel: A ``(kh, kw)`` filter.
+        products: ``patch * kernel``, as the lesson computed it.
+        row: Top row of the patch, which is also the output row.
+        col: Left column of the patch, which is also the output column.
+        narrow: Two panels per row instead of four.
+
+    Returns:
+        A figure with four axes (the image with the patch marked and an inset zoom, the patch,
+        the kernel, the products) whose x label reads ``Σ = <integer> / 255 = <value>``.
+    """
+    k_height, k_width = kernel.shape
+    patch = image[row : row + k_height, col : col + k_width]
+    levels = np.round(np.asarray(patch, dtype=np.float64) * 255).astype(int)
+    scaled = np.round(np.asarray(products, dtype=np.float64) * 255).astype(int)
+    rows, columns = (2, 2) if narrow else (1, 4)
+    width = NARROW if narrow else WIDTH + 0.8
+    ratios = [1, 1] if narrow else [1.6, 1, 1, 1]
+    fig = Figure(figsize=(width, rows * width / columns * 1.25), layout="constrained")
+    where, *cells = fig.subplots(rows, columns, width_ratios=ratios).ravel()
+    _show(where, image, "gray", 1.0, low=0.0)
+    _outline(where, (row, row + k_height, col, col + k_width))
+    _inset(where, image, row, col, (k_height, k_width))
+    _bare(where)
+    _show(cells[0], patch, "gray", 1.0, (row, col), low=0.0)
+    _write_cells(cells[0], levels, (row, col), colors=np.where(levels < 128, "white", "black"))
+    _show(cells[1], kernel, SIGNED, 1.5 * (float(np.abs(kernel).max()) or 1.0))
+    _write_cells(cells[1], kernel)
+    _show(cells[2], products, SIGNED, 1.5 * (float(np.abs(products).max()) or 1.0))
+    _write_cells(cells[2], scaled)
+    for ax, title in zip(cells, ("$k$", "$w$", "$k \\cdot w$"), strict=True):
+        ax.set_title(title)
+        _bare(ax)
+    cells[2].set_xlabel(f"Σ = {scaled.sum()} / 255\n= {products.sum():.4f}", fontsize=12)
     return fig
 
 
@@ -177,23 +281,24 @@ def plot_thumbnail(image: NDArray[np.floating]) -> Figure:
     scale = 1.8 / max(height, width)
     fig = Figure(figsize=(width * scale, height * scale))
     ax = fig.add_axes((0, 0, 1, 1))
-    ax.imshow(
-        image, cmap="gray", vmin=0, vmax=1, interpolation="antialiased", interpolation_stage="data"
-    )
+    _show(ax, image, "gray", 1.0, low=0.0)
     ax.set_axis_off()
     return fig
 
 
-def plot_relu_curve() -> Figure:
-    """Plot ``y = max(0, x)`` on [-3, 3].
+def plot_relu_curve(x: NDArray[np.floating], y: NDArray[np.floating]) -> Figure:
+    """Plot ``y = max(0, x)`` as computed, with the axes through 0.
+
+    Args:
+        x: The inputs, e.g. 121 values from -3 to 3.
+        y: ReLU of each input.
 
     Returns:
         A figure with one axes holding one line.
     """
     fig = Figure(figsize=(WIDTH * 0.55, WIDTH * 0.4), layout="constrained")
     ax = fig.add_subplot()
-    x = np.linspace(-3, 3, 121)
-    ax.plot(x, np.maximum(x, 0), color="#c0392b", linewidth=2.5)
+    ax.plot(x, y, color="#c0392b", linewidth=2.5)
     ax.axhline(0, color="0.6", linewidth=0.8)
     ax.axvline(0, color="0.6", linewidth=0.8)
     ax.set_xlabel("$x$")
@@ -201,6 +306,216 @@ def plot_relu_curve() -> Figure:
     ax.set_aspect("equal")
     ax.grid(alpha=0.3)
     return fig
+
+
+def plot_sizes(
+    maps: Sequence[NDArray[np.floating]], labels: Sequence[str], *, narrow: bool = False
+) -> Figure:
+    """Show maps of different sizes on one pixel scale, each titled with its label and size.
+
+    Every panel has the same axes limits, those of the largest map, so a map half as wide
+    covers half the panel: the sizes can be compared by eye and read off the titles.
+
+    Args:
+        maps: 2-D maps, e.g. one filter's output with several paddings and strides.
+        labels: A title per map, such as ``"$p=1,\\ s=2$"``; its size is added below.
+        narrow: Two panels per row instead of three.
+
+    Returns:
+        A figure with one axes per map and a shared signed colorbar.
+    """
+    height = max(np.shape(m)[0] for m in maps)
+    width = max(np.shape(m)[1] for m in maps)
+    columns = 2 if narrow else 3
+    rows = -(-len(maps) // columns)
+    size = NARROW + 0.6 if narrow else WIDTH + 0.8
+    panel = (size - 0.8) / columns
+    fig = Figure(figsize=(size, rows * (panel * height / width + 0.6)), layout="constrained")
+    axes = fig.subplots(rows, columns, squeeze=False).ravel()
+    limit = max(float(np.abs(m).max()) for m in maps) or 1.0
+    for ax, values, label in zip(axes, maps, labels, strict=False):
+        shown = _show(ax, values, SIGNED, limit)
+        ax.set_xlim(-0.5, width - 0.5)
+        ax.set_ylim(height - 0.5, -0.5)
+        ax.set_title(f"{label}\n{np.shape(values)[0]} × {np.shape(values)[1]}", fontsize=10)
+    for ax in axes[len(maps) :]:
+        ax.set_axis_off()
+    fig.colorbar(shown, ax=list(axes[: len(maps)]), shrink=0.9)
+    return fig
+
+
+def plot_channels(rgb: NDArray[np.floating], *, narrow: bool = False) -> Figure:
+    """Show a colour image and each of its three channels, R, G and B, as gray images.
+
+    Args:
+        rgb: An ``(H, W, 3)`` array in [0, 1], channels in R, G, B order.
+        narrow: Two panels per row instead of four.
+
+    Returns:
+        A figure with four image axes.
+    """
+    height, width, _ = rgb.shape
+    rows, columns = (2, 2) if narrow else (1, 4)
+    size = NARROW if narrow else WIDTH + 0.8
+    panel = size / columns
+    fig = Figure(figsize=(size, rows * (panel * height / width + 0.4)), layout="constrained")
+    axes = fig.subplots(rows, columns).ravel()
+    axes[0].imshow(rgb, interpolation="antialiased", interpolation_stage="data")
+    axes[0].set_title("$x$")
+    for ax, channel, name in zip(axes[1:], range(3), "RGB", strict=True):
+        _show(ax, rgb[:, :, channel], "gray", 1.0, low=0.0)
+        ax.set_title(f"$x_{{{name}}}$")
+    for ax in axes:
+        _bare(ax)
+    return fig
+
+
+def plot_channel_sum(
+    parts: Sequence[NDArray[np.floating]],
+    bias: float,
+    output: NDArray[np.floating],
+    *,
+    narrow: bool = False,
+) -> Figure:
+    """Show one output map as the sum of its per-channel convolutions, plus the bias.
+
+    Args:
+        parts: The three maps ``w_c ⋆ x_c``, one per input channel.
+        bias: The output channel's bias.
+        output: What the layer returned: the parts' sum plus the bias.
+        narrow: Two panels per row instead of four.
+
+    Returns:
+        A figure with four image axes on one signed scale, clipped at the 99.5th percentile
+        of the parts' magnitudes so their fine lines show, and a colorbar.
+    """
+    height, width = np.shape(output)
+    rows, columns = (2, 2) if narrow else (1, 4)
+    size = NARROW + 0.6 if narrow else WIDTH + 0.8
+    panel = (size - 0.8) / columns
+    fig = Figure(figsize=(size, rows * (panel * height / width + 0.45)), layout="constrained")
+    axes = fig.subplots(rows, columns).ravel()
+    limit = float(np.percentile(np.abs(np.stack(parts)), 99.5)) or 1.0  # fine lines show
+    titles = [f"$w_{{{name}}} \\star x_{{{name}}}$" for name in "RGB"]
+    titles.append(f"$\\Sigma + {bias:g}$")
+    for ax, values, title in zip(axes, [*parts, output], titles, strict=True):
+        shown = _show(ax, values, SIGNED, limit)
+        ax.set_title(title)
+        _bare(ax)
+    everything = np.stack([*parts, output])
+    fig.colorbar(shown, ax=list(axes), shrink=0.9, extend=_extend(everything, limit))
+    return fig
+
+
+def plot_filter_history(
+    history: NDArray[np.floating],
+    steps: Sequence[int],
+    target: NDArray[np.floating],
+) -> Figure:
+    """Show filters as they are learned: one row per recorded step, the target row last.
+
+    Args:
+        history: ``(S, N, kh, kw)``: the N filters at each of S steps.
+        steps: The step of each row of ``history``.
+        target: ``(N, kh, kw)``: the filters the learning aims at.
+
+    Returns:
+        A figure with ``(S + 1) × N`` axes on one signed scale; each row's label is its
+        step, and the target row's is ``*``.
+    """
+    rows = [*history, target]
+    count = len(target)
+    side = WIDTH / (count + 1.5)
+    fig = Figure(figsize=(WIDTH * 0.8, len(rows) * side * 0.75), layout="constrained")
+    axes = fig.subplots(len(rows), count, squeeze=False)
+    limit = 1.2 * max(float(np.abs(r).max()) for r in rows)
+    for row, (filters, label) in enumerate(zip(rows, [*map(str, steps), "$f$"], strict=True)):
+        for col, kernel in enumerate(filters):
+            ax = axes[row, col]
+            _show(ax, kernel, SIGNED, limit)
+            _bare(ax)
+            if row == 0:
+                ax.set_title(f"$f_{{{col + 1}}}$")
+        axes[row, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=11)
+    return fig
+
+
+def plot_loss(losses: Sequence[float], steps: Sequence[int]) -> Figure:
+    """Plot a training loss against the step, on a log scale, the recorded steps marked.
+
+    Args:
+        losses: The loss at every step.
+        steps: Steps to mark with a dot.
+
+    Returns:
+        A figure with one axes.
+    """
+    fig = Figure(figsize=(WIDTH * 0.6, WIDTH * 0.35), layout="constrained")
+    ax = fig.add_subplot()
+    ax.plot(range(len(losses)), losses, color="#2166ac", linewidth=2)
+    ax.plot(steps, [losses[step] for step in steps], "o", color="#b2182b")
+    ax.set_yscale("log")
+    ax.set_xlabel("$t$")
+    ax.set_ylabel("$L$")
+    ax.grid(alpha=0.3, which="both")
+    return fig
+
+
+def plot_cnn(shapes: Sequence[Sequence[int]], symbols: Sequence[str]) -> Figure:
+    """Draw a CNN as the tensors it passes along, with a symbol for each layer between them.
+
+    A tensor ``(1, C, H, W)`` is a stack of C rectangles whose size follows H and W; a flat
+    ``(1, F)`` one is a thin bar. Its shape is written under it. No words: the caption
+    names the layers.
+
+    Args:
+        shapes: The tensor's shape before the first layer and after each one.
+        symbols: One symbol per layer, e.g. ``"⋆"`` for a convolution.
+
+    Returns:
+        A figure with one axes and no ticks.
+    """
+    largest = max(shape[-2] for shape in shapes if len(shape) == 4)
+    fig = Figure(figsize=(WIDTH + 0.8, 1.75), layout="constrained")
+    ax = fig.add_subplot()
+    x = 0.0
+    for index, shape in enumerate(shapes):
+        width = _draw_tensor(ax, x, shape, largest)
+        ax.text(x + width / 2, -0.78, "×".join(map(str, shape[1:])), ha="center", fontsize=7.5)
+        x += width + 0.1
+        if index < len(symbols):
+            ax.annotate("", (x + 0.9, 0), (x + 0.05, 0), arrowprops={"arrowstyle": "->"})
+            ax.text(x + 0.47, 0.1, symbols[index], ha="center", va="bottom", fontsize=9)
+            x += 1.05
+    ax.set_xlim(-0.1, x)
+    ax.set_ylim(-0.95, 0.8)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    return fig
+
+
+def _draw_tensor(ax: Axes, x: float, shape: Sequence[int], largest: int) -> float:
+    """Draw one tensor at ``x`` and return the width it took."""
+    if len(shape) == 2:  # flat: a thin bar whose height grows with the log of its length
+        height = 0.2 + 0.06 * np.log10(shape[1])
+        ax.add_patch(Rectangle((x, -height), 0.12, 2 * height, facecolor="#f4a582"))
+        return 0.12
+    channels, height, width = shape[1:]
+    tall = 0.6 * height / largest  # half the drawn height
+    wide = 2 * tall * width / height * 0.45  # drawn foreshortened, as if seen at an angle
+    for layer in range(min(channels, 8)):
+        shift = 0.06 * layer
+        ax.add_patch(
+            Rectangle(
+                (x + shift, -tall + shift),
+                wide,
+                2 * tall,
+                facecolor="#d1e5f0" if layer % 2 else "#92c5de",
+                edgecolor="#2166ac",
+                linewidth=0.8,
+            )
+        )
+    return wide + 0.06 * (min(channels, 8) - 1)
 
 
 def plot_max_pool_example(grid: NDArray[np.integer], pooled: NDArray[np.integer]) -> Figure:
@@ -219,56 +534,76 @@ def plot_max_pool_example(grid: NDArray[np.integer], pooled: NDArray[np.integer]
     _draw_grid(left, grid, fill=np.where(winners, _WINNER, "white"))
     for row in range(0, grid.shape[0], 2):
         for col in range(0, grid.shape[1], 2):
-            left.add_patch(_outline(row, col, 2))
+            left.add_patch(
+                Rectangle((col - 0.5, row - 0.5), 2, 2, fill=False, edgecolor="black", lw=2.5)
+            )
     _draw_grid(right, pooled, fill=np.full(pooled.shape, _WINNER))
     middle.text(0.5, 0.5, "→", fontsize=26, ha="center", va="center")
     middle.set_axis_off()
     return fig
 
 
-def plot_output_value(
-    image: NDArray[np.floating], kernel: NDArray[np.floating], row: int, col: int
-) -> Figure:
-    """Show how one output value is made: patch ⊙ kernel, the products, and their sum Σ.
+def _show(
+    ax: Axes,
+    values: NDArray[np.floating],
+    cmap: str,
+    limit: float,
+    origin: tuple[int, int] = (0, 0),
+    *,
+    low: float | None = None,
+) -> AxesImage:
+    """Draw ``values`` at their own pixel coordinates, from ``origin``'s row and column.
 
-    Args:
-        image: The ``(H, W)`` input image.
-        kernel: A ``(kh, kw)`` filter.
-        row: Top row of the patch, which is also the output row.
-        col: Left column of the patch, which is also the output column.
-
-    Returns:
-        A figure with four axes: the image with the patch marked, the patch, the kernel and
-        the products, whose x label reads ``Σ = <value>``: the output at (row, col).
+    The colour range is ``[-limit, limit]``, or ``[low, limit]`` when ``low`` is given.
     """
-    k_height, k_width = kernel.shape
-    patch = np.asarray(image[row : row + k_height, col : col + k_width], dtype=np.float64)
-    products = patch * kernel
-    fig = Figure(figsize=(WIDTH + 0.8, WIDTH * 0.3), layout="constrained")
-    where, *cells = fig.subplots(1, 4, width_ratios=[1.6, 1, 1, 1])
-    where.imshow(
-        image, cmap="gray", vmin=0, vmax=1, interpolation="antialiased", interpolation_stage="data"
+    row, col = origin
+    height, width = np.shape(values)
+    return ax.imshow(
+        values,
+        cmap=cmap,
+        vmin=-limit if low is None else low,
+        vmax=limit,
+        interpolation="antialiased",
+        interpolation_stage="data",
+        extent=(col - 0.5, col + width - 0.5, row + height - 0.5, row - 0.5),
     )
-    where.add_patch(Rectangle((col - 0.5, row - 0.5), k_width, k_height, fill=False, color=_WINNER))
-    where.set_xticks([])
-    where.set_yticks([])
-    limit = float(np.abs(products).max()) or 1.0
-    for ax, values, cmap, vmin in zip(
-        cells,
-        (patch, kernel, products),
-        ("gray", "gray", "RdBu_r"),
-        (0.0, -float(np.abs(kernel).max()), -limit),
-        strict=True,
-    ):
-        ax.imshow(values, cmap=cmap, vmin=vmin, vmax=-vmin if vmin else 1.0)
-        _write_cells(ax, values, colors=_contrast(values, cmap, vmin))
-        ax.set_xticks([])
-        ax.set_yticks([])
-    cells[0].set_title("$x$")
-    cells[1].set_title("$w$")
-    cells[2].set_title(r"$x \odot w$")
-    cells[2].set_xlabel(f"Σ = {products.sum():.3f}", fontsize=13)
-    return fig
+
+
+def _map_grid(
+    count: int, aspect: float, zoom: Zoom | None, narrow: bool
+) -> tuple[Figure, list[tuple[Axes, Axes | None]]]:
+    """Lay out ``count`` maps, each with its crop when there is a zoom."""
+    width = NARROW + 0.6 if narrow else WIDTH + 0.8
+    if zoom is None:
+        columns = (1 if aspect < 0.75 else 2) if narrow else _columns(count, aspect)
+        rows = -(-count // columns)
+        panel = (width - 0.8) / columns
+        fig = Figure(figsize=(width, rows * (panel * aspect + 0.4)), layout="constrained")
+        axes = fig.subplots(rows, columns, squeeze=False).ravel()
+        for ax in axes[count:]:
+            ax.set_axis_off()
+        return fig, [(ax, None) for ax in axes[:count]]
+    crop_aspect = (zoom[1] - zoom[0]) / (zoom[3] - zoom[2])
+    ratios = [1 / aspect, 1 / crop_aspect]  # equal heights for the map and its crop
+    if narrow:
+        panel = (width - 0.8) / sum(ratios)  # the height of one row
+        fig = Figure(figsize=(width, count * (panel + 0.4)), layout="constrained")
+        grid = fig.subplots(count, 2, width_ratios=ratios, squeeze=False)
+        return fig, [(grid[i, 0], grid[i, 1]) for i in range(count)]
+    columns = min(count, 2)  # the whole maps two to a row, their crops all in one row below
+    rows = -(-count // columns)
+    whole, crop = (width - 0.8) / columns, (width - 0.8) / count
+    height = rows * (whole * aspect + 0.35) + crop * crop_aspect + 0.35
+    fig = Figure(figsize=(width, height), layout="constrained")
+    grid = fig.add_gridspec(
+        rows + 1, count, height_ratios=[whole * aspect] * rows + [crop * crop_aspect]
+    )
+    span = count // columns
+    maps = [
+        fig.add_subplot(grid[i // columns, (i % columns) * span : (i % columns + 1) * span])
+        for i in range(count)
+    ]
+    return fig, [(maps[i], fig.add_subplot(grid[rows, i])) for i in range(count)]
 
 
 def _columns(count: int, aspect: float) -> int:
@@ -278,25 +613,89 @@ def _columns(count: int, aspect: float) -> int:
     return 2 if count == 4 else min(count, 4 if aspect >= 0.75 else 3)
 
 
-def _axes_row(count: int, height: float) -> list[Axes]:
-    fig = Figure(figsize=(WIDTH, height), layout="constrained")
-    return list(fig.subplots(1, count, squeeze=False).ravel())
+def _limit(maps: NDArray[np.floating], robust: bool) -> float:
+    peak = float(np.abs(maps).max()) or 1.0
+    return (float(np.percentile(np.abs(maps), 99.5)) or peak) if robust else peak
+
+
+def _extend(maps: NDArray[np.floating], limit: float) -> str:
+    """Which ends of the colorbar have values beyond them: what its arrows must mark."""
+    below, above = float(maps.min()) < -limit, float(maps.max()) > limit
+    return {(True, True): "both", (True, False): "min", (False, True): "max"}.get(
+        (below, above), "neither"
+    )
+
+
+def _crop(values: NDArray[np.floating], zoom: Zoom) -> NDArray[np.floating]:
+    return values[zoom[0] : zoom[1], zoom[2] : zoom[3]]
+
+
+def _corner(zoom: Zoom) -> tuple[int, int]:
+    return zoom[0], zoom[2]
+
+
+def _halved(zoom: Zoom) -> Zoom:
+    """The same crop after 2×2 pooling, which halves every coordinate."""
+    top, bottom, left, right = zoom
+    return top // 2, bottom // 2, left // 2, right // 2
+
+
+def _outline(ax: Axes, zoom: Zoom) -> None:
+    top, bottom, left, right = zoom
+    ax.add_patch(
+        Rectangle(
+            (left - 0.5, top - 0.5),
+            right - left,
+            bottom - top,
+            fill=False,
+            edgecolor=_MARK,
+            linewidth=1.2,
+        )
+    )
+
+
+def _inset(
+    ax: Axes, image: NDArray[np.floating], row: int, col: int, size: tuple[int, int]
+) -> None:
+    """Enlarge the neighbourhood of a small patch in a corner of ``ax``, the patch outlined."""
+    margin = 10
+    top, left = max(row - margin, 0), max(col - margin, 0)
+    bottom = min(row + size[0] + margin, image.shape[0])
+    right = min(col + size[1] + margin, image.shape[1])
+    inset = ax.inset_axes((0.58, 0.02, 0.4, 0.55))
+    _show(inset, image[top:bottom, left:right], "gray", 1.0, (top, left), low=0.0)
+    _outline(inset, (row, row + size[0], col, col + size[1]))
+    _bare(inset)
+    for spine in inset.spines.values():
+        spine.set_edgecolor(_MARK)
+    ax.indicate_inset_zoom(inset, edgecolor=_MARK)
+
+
+def _bare(ax: Axes) -> None:
+    ax.set_xticks([])
+    ax.set_yticks([])
 
 
 def _labels(labels: Sequence[str] | None, count: int) -> list[str]:
     return list(labels) if labels is not None else [f"$f_{{{i + 1}}}$" for i in range(count)]
 
 
-def _write_cells(ax: Axes, values: NDArray[np.floating], colors: NDArray[np.str_]) -> None:
-    size = 9 if max(values.shape) > 5 else 11
+def _write_cells(
+    ax: Axes,
+    values: NDArray[np.number],
+    origin: tuple[int, int] = (0, 0),
+    colors: NDArray[np.str_] | None = None,
+) -> None:
+    """Write each value in its cell, the image's cells starting at ``origin``."""
+    size = 9 if max(np.shape(values)) > 5 else 11
     for (row, col), value in np.ndenumerate(values):
         ax.text(
-            col,
-            row,
+            origin[1] + col,
+            origin[0] + row,
             _number(value),
             ha="center",
             va="center",
-            color=colors[row, col],
+            color="black" if colors is None else colors[row, col],
             fontsize=size,
         )
 
@@ -305,15 +704,6 @@ def _number(value: float) -> str:
     rounded = round(float(value), 2)
     text = f"{rounded:g}" if rounded != int(rounded) else f"{int(rounded)}"
     return text.replace("-", "−")  # a true minus sign, as matplotlib's tick labels use
-
-
-def _contrast(values: NDArray[np.floating], cmap: str, vmin: float) -> NDArray[np.str_]:
-    """Pick white text on dark cells and black on light ones, for a given colormap."""
-    if cmap == "gray":
-        middle = (vmin + (-vmin if vmin else 1.0)) / 2
-        return np.where(values < middle, "white", "black")
-    strong = np.abs(values) > 0.6 * (-vmin)
-    return np.where(strong, "white", "black")
 
 
 def _draw_grid(ax: Axes, values: NDArray[np.integer], fill: NDArray[np.str_]) -> None:
@@ -333,9 +723,3 @@ def _draw_grid(ax: Axes, values: NDArray[np.integer], fill: NDArray[np.str_]) ->
     ax.set_ylim(values.shape[0] - 0.5, -0.5)
     ax.set_aspect("equal")
     ax.set_axis_off()
-
-
-def _outline(row: int, col: int, size: int) -> Rectangle:
-    return Rectangle(
-        (col - 0.5, row - 0.5), size, size, fill=False, edgecolor="black", linewidth=2.5
-    )

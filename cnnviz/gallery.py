@@ -20,7 +20,8 @@ from pathlib import Path
 
 from .jobs import Job
 from .markup import alt_text, markdown_text, title_value
-from .samples import sample_names
+from .samples import sample_names, sample_path
+from .stages import STAGES
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
 """File endings picked up from the gallery folder; a listed file may have any name."""
@@ -98,7 +99,7 @@ def gallery_jobs(images: Iterable[GalleryImage]) -> list[Job]:
             Job(f"{folder}/input.png", "input_image", params),
             *(
                 Job(f"{folder}/{stage}.png", "feature_maps", {"stage": stage, **params})
-                for stage in ("conv", "relu", "pooled")
+                for stage in STAGES
             ),
             Job(f"{folder}/rows.md", "stats_rows", params),
         ]
@@ -125,28 +126,35 @@ def gallery_files(
         for image in images:
             complete = all(job.target in results for job in gallery_jobs([image]))
             kind = "image" if complete else "missing"
+            name = strings["names"].get(image.sample, image.name) if image.sample else image.name
             files[f"gallery/{image.slug}.{language}.md"] = _fill(
                 templates[f"gallery-{kind}.{language}.md"],
-                title=title_value(image.name),
-                heading=markdown_text(image.name),
+                title=title_value(name),
+                heading=markdown_text(name),
                 origin=strings["sample" if image.sample else "file"],
-                alt=alt_text(image.name),
+                scale=strings["robust" if _is_photo(image) else "peak"],
+                alt=alt_text(name),
                 slug=image.slug,
                 rows=results.get(f"gallery/{image.slug}/rows.md", b"").decode().rstrip("\n"),
             ).encode()
-            cards.append(_card(image, strings["preview"], complete))
+            cards.append(_card(image, name, strings["preview"], complete))
         index = templates[f"gallery-index.{language}.md"]
         files[f"gallery/index.{language}.md"] = _fill(index, cards="\n\n".join(cards)).encode()
     return files
 
 
-def _card(image: GalleryImage, preview: str, with_thumbnail: bool) -> str:
+def _card(image: GalleryImage, name: str, preview: str, with_thumbnail: bool) -> str:
     link = f"{image.slug}.md"
-    name = f"[{markdown_text(image.name)}]({link})"
+    title = f"[{markdown_text(name)}]({link})"
     if not with_thumbnail:
-        return f"-   {name}"
-    alt = alt_text(preview.format(name=image.name))
-    return f"-   [![{alt}]({image.slug}/thumbnail.png)]({link})\n\n    {name}"
+        return f"-   {title}"
+    alt = alt_text(preview.format(name=name))
+    return f"-   [![{alt}]({image.slug}/thumbnail.png)]({link})\n\n    {title}"
+
+
+def _is_photo(image: GalleryImage) -> bool:
+    """Whether the image's maps are scaled robustly, as the ``feature_maps`` recipe does."""
+    return image.path is not None or sample_path(image.sample or "") is not None
 
 
 def _fill(template: str, **values: str) -> str:

@@ -157,6 +157,10 @@ FILTER_SETS: Mapping[str, NDArray[np.float32]] = {
 """Named stacks of filters, as ``--filters`` on the command line accepts them."""
 
 
+FILTER_LABELS: Mapping[str, list[str]] = {"sobel": ["$G_x$", "$G_y$"]}
+"""Titles of the filters of a named stack in figures; any other stack's are f1 to fN."""
+
+
 def weight_from(filters: Any, *, source: str = "filters") -> NDArray[np.float32]:
     """Check a stack of 2-D filters and shape it as a ``Conv2d`` weight.
 

@@ -3,140 +3,207 @@
 Every public function here is a recipe that :mod:`cnnviz.jobs` can cache. It takes JSON-like
 parameters, and returns a :class:`~matplotlib.figure.Figure` (saved as PNG), a ``str``
 (written as UTF-8 text) or ``bytes`` (written as they are). None of them touches the disk
-except to read its input image. An input is either ``sample``, the name of a sample image, or
+except to read its input.
+
+The ``lesson_*`` recipes draw what a lesson's own code computed: they run the lesson (see
+:mod:`cnnviz.lessons`) and pass the arrays it left, by name, to :mod:`cnnviz.figures`, so a
+figure beside a cell shows exactly the numbers that cell gives. The other recipes serve the
+gallery and the playground, whose input is ``sample``, the name of a sample image, or
 ``path``, an image file.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
-from . import figures, layers, samples
+from . import figures, layers, lessons, samples
 from .images import load_gray
-from .kernels import BOX_BLUR, FILTER_SETS, LAPLACIAN, LESSON_FILTERS, PRESETS, weight_from
-
-MAX_POOL_EXAMPLE = np.array([[1, 3, 2, 0], [5, 2, 1, 4], [0, 1, 8, 6], [2, 7, 3, 5]])
-"""The 4×4 grid of the worked max-pooling example; its 2×2 maxima are 5, 4, 7 and 8."""
-
-STAGES = ("conv", "relu", "pooled")
-
-_LABELS = {"lesson": None, "sobel": ["$G_x$", "$G_y$"]}
+from .kernels import FILTER_LABELS, FILTER_SETS, PRESETS
+from .stages import STAGES
 
 
-# --8<-- [start:input_image]
+def lesson_outputs(lesson: str) -> str:
+    """What each code cell of a lesson printed, as JSON by cell name."""
+    outputs = _run(lesson).outputs
+    return json.dumps(dict(outputs), ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+
+
+def lesson_image(lesson: str, image: str) -> Figure:
+    """A grayscale image the lesson loaded, on its [0, 1] scale."""
+    return figures.plot_image(_array(lesson, image))
+
+
+def lesson_filters(
+    lesson: str, filters: str | Sequence[str], labels: str | None = None, narrow: bool = False
+) -> Figure:
+    """A stack of filters the lesson built, or several it named, each weight in its cell."""
+    return figures.plot_filters(_stack(lesson, filters), _titles(labels), narrow=narrow)
+
+
+def lesson_maps(
+    lesson: str,
+    maps: str | Sequence[str],
+    zoom: Sequence[str] | None = None,
+    labels: str | Sequence[str] | None = None,
+    robust: bool = False,
+    shared: bool = True,
+    narrow: bool = False,
+) -> Figure:
+    """Feature maps the lesson computed, with the crop it zoomed into, if it named one.
+
+    ``maps`` names a layer's output, or a list of names of single maps to show side by side.
+    """
+    window = _zoom(lesson, zoom) if zoom else None
+    return figures.plot_feature_maps(
+        _stack(lesson, maps),
+        _titles(labels),
+        zoom=window,
+        robust=robust,
+        shared=shared,
+        narrow=narrow,
+    )
+
+
+def lesson_pipeline(
+    lesson: str,
+    image: str,
+    stages: Sequence[str],
+    zoom: Sequence[str],
+    index: int = 0,
+    narrow: bool = False,
+) -> Figure:
+    """One filter's path through the lesson's network, zoomed where the lesson zoomed."""
+    conv, relu, pooled = (_stack(lesson, name)[index] for name in stages)
+    window = _zoom(lesson, zoom)
+    return figures.plot_pipeline(_array(lesson, image), conv, relu, pooled, window, narrow=narrow)
+
+
+def lesson_pooling_zoom(
+    lesson: str, stages: Sequence[str], zoom: Sequence[str], index: int = 0, narrow: bool = False
+) -> Figure:
+    """The same crop of one map before and after the lesson's pooling."""
+    relu, pooled = (_stack(lesson, name)[index] for name in stages)
+    return figures.plot_pooling_zoom(relu, pooled, _zoom(lesson, zoom), narrow=narrow)
+
+
+def lesson_output_value(
+    lesson: str,
+    image: str,
+    kernel: str,
+    products: str,
+    at: Sequence[str],
+    narrow: bool = False,
+) -> Figure:
+    """How the lesson's one output value is made, from the patch, kernel and products it used."""
+    row, col = (int(_value(lesson, name)) for name in at)
+    arrays = (_array(lesson, name) for name in (image, kernel, products))
+    return figures.plot_output_value(*arrays, row, col, narrow=narrow)
+
+
+def lesson_relu_curve(lesson: str, x: str, y: str) -> Figure:
+    """The ReLU curve from the inputs and outputs the lesson computed."""
+    return figures.plot_relu_curve(_array(lesson, x), _array(lesson, y))
+
+
+def lesson_max_pool_example(lesson: str, grid: str, pooled: str) -> Figure:
+    """The lesson's small max-pooling example, its winners highlighted."""
+    grid_values = _array(lesson, grid).astype(int)
+    return figures.plot_max_pool_example(grid_values, _array(lesson, pooled).astype(int))
+
+
+def lesson_sizes(lesson: str, outputs: str, same: str, narrow: bool = False) -> Figure:
+    """One filter's output for each padding and stride the lesson tried, on one pixel scale.
+
+    ``outputs`` names a dict from ``(padding, stride)`` to an output; ``same`` the output of
+    the padding that keeps the size, 1 before and 2 after.
+    """
+    tried = _value(lesson, outputs)
+    maps = [_plane(_array_of(value)) for value in tried.values()]
+    labels = [f"$p={p},\\ s={s}$" for p, s in tried]
+    maps.append(_plane(_array(lesson, same)))
+    labels.append("$p=(1, 2),\\ s=1$")
+    return figures.plot_sizes(maps, labels, narrow=narrow)
+
+
+def lesson_channels(lesson: str, rgb: str, narrow: bool = False) -> Figure:
+    """The colour image the lesson read, and its three channels."""
+    return figures.plot_channels(_array(lesson, rgb), narrow=narrow)
+
+
+def lesson_channel_sum(
+    lesson: str, parts: str, bias: str, output: str, narrow: bool = False
+) -> Figure:
+    """One output map of the lesson's colour layer as its three channel parts plus the bias."""
+    pieces = [_array_of(part) for part in _value(lesson, parts)]
+    total = float(_array(lesson, bias))
+    return figures.plot_channel_sum(pieces, total, _array(lesson, output), narrow=narrow)
+
+
+def lesson_filter_history(lesson: str, history: str, steps: str, target: str) -> Figure:
+    """The lesson's filters at each recorded step of learning, above the hand-made ones."""
+    return figures.plot_filter_history(
+        _array(lesson, history), list(_value(lesson, steps)), _array(lesson, target)
+    )
+
+
+def lesson_loss(lesson: str, losses: str, steps: str) -> Figure:
+    """The lesson's training loss, step by step."""
+    return figures.plot_loss(list(_value(lesson, losses)), list(_value(lesson, steps)))
+
+
+LAYER_SYMBOLS = {
+    "Conv2d": "$\\star$",
+    "ReLU": "$\\max(0,\\cdot)$",
+    "MaxPool2d": "$\\max_{2 \\times 2}$",
+    "Flatten": "$\\mathrm{vec}$",
+    "Linear": "$Wx + b$",
+}
+"""The symbol drawn for each kind of layer in a diagram of a network."""
+
+
+def lesson_cnn(lesson: str, model: str, shapes: str) -> Figure:
+    """A diagram of the lesson's network: the shapes it printed, a symbol per layer."""
+    kinds = [type(layer).__name__ for layer in _value(lesson, model)]
+    symbols = [LAYER_SYMBOLS[kind] for kind in kinds]
+    return figures.plot_cnn([tuple(shape) for shape in _value(lesson, shapes)], symbols)
+
+
+def sample_file(file_name: str) -> bytes:
+    """A sample's file as a lesson's notebook reads it, e.g. ``road.png``."""
+    return samples.sample_file(file_name)
+
+
 def input_image(sample: str | None = None, path: str | None = None) -> Figure:
-    """The grayscale input on its [0, 1] scale."""
+    """The grayscale input on its [0, 1] scale, for the gallery."""
     return figures.plot_image(_load(sample, path))
-    # --8<-- [end:input_image]
 
 
-# --8<-- [start:filter_bank]
-def filter_bank(filters: str = "lesson") -> Figure:
-    """A named stack of filters, each weight written in its cell."""
-    return figures.plot_filters(FILTER_SETS[filters], _LABELS[filters])
-    # --8<-- [end:filter_bank]
-
-
-# --8<-- [start:feature_maps]
 def feature_maps(
     stage: str, filters: str = "lesson", sample: str | None = None, path: str | None = None
 ) -> Figure:
-    """One stage's feature maps for every filter of a named stack.
+    """One stage's feature maps for every filter of a named stack, for the gallery.
 
     A photo's maps are scaled robustly, so its fine detail shows; a drawn scene's by the peak.
     """
     source = path or sample or "image"
     stages = layers.run(_load(sample, path), FILTER_SETS[filters], source=source)
     photo = path is not None or samples.sample_path(sample) is not None
-    return figures.plot_feature_maps(getattr(stages, stage), stage, _LABELS[filters], robust=photo)
-    # --8<-- [end:feature_maps]
+    labels = FILTER_LABELS.get(filters)
+    return figures.plot_feature_maps(getattr(stages, stage), labels, robust=photo)
 
 
-# --8<-- [start:output_value]
-def output_value(sample: str, index: int = 0) -> Figure:
-    """How the strongest output of one lesson filter is made, as patch ⊙ kernel → Σ."""
-    image = _load(sample, None)
-    conv = layers.run(image, LESSON_FILTERS).conv[index]  # (H-3, W-3)
-    row, col = np.unravel_index(np.argmax(conv), conv.shape)
-    return figures.plot_output_value(image, LESSON_FILTERS[index], int(row), int(col))
-    # --8<-- [end:output_value]
-
-
-# --8<-- [start:pipeline_strip]
-def pipeline_strip(sample: str, index: int = 0) -> Figure:
-    """One lesson filter's path through the network, from input to pooled map."""
-    image = _load(sample, None)
-    stages = layers.run(image, LESSON_FILTERS)
-    return figures.plot_pipeline(
-        image, stages.conv[index], stages.relu[index], stages.pooled[index]
-    )
-    # --8<-- [end:pipeline_strip]
-
-
-# --8<-- [start:thumbnail]
 def thumbnail(sample: str | None = None, path: str | None = None) -> Figure:
     """A small bare view of the input, for the gallery's index."""
     return figures.plot_thumbnail(_load(sample, path))
-    # --8<-- [end:thumbnail]
 
 
-# --8<-- [start:relu_curve]
-def relu_curve() -> Figure:
-    """The ReLU function on [-3, 3]."""
-    return figures.plot_relu_curve()
-    # --8<-- [end:relu_curve]
-
-
-# --8<-- [start:max_pool_example]
-def max_pool_example() -> Figure:
-    """The worked 2×2 max pooling of :data:`MAX_POOL_EXAMPLE`."""
-    return figures.plot_max_pool_example(MAX_POOL_EXAMPLE, layers.max_pool2d(MAX_POOL_EXAMPLE))
-    # --8<-- [end:max_pool_example]
-
-
-# --8<-- [start:blur_then_edges]
-def blur_then_edges(sample: str) -> Figure:
-    """The Laplacian of the image beside the Laplacian of the blurred image."""
-    image = _load(sample, None)
-    edges = layers.run(image, LAPLACIAN).conv[0]  # (H-2, W-2)
-    blurred = layers.run(image, BOX_BLUR).conv[0]  # (H-2, W-2)
-    edges_of_blurred = layers.run(blurred, LAPLACIAN).conv[0]  # (H-4, W-4)
-    maps = np.stack([edges[1:-1, 1:-1], edges_of_blurred])  # both (H-4, W-4), aligned
-    labels = [r"$x \star L$", r"$(x \star B) \star L$"]
-    return figures.plot_feature_maps(maps, "conv", labels, robust=True)
-    # --8<-- [end:blur_then_edges]
-
-
-# --8<-- [start:net_repr]
-def net_repr() -> str:
-    """What ``print(Net(weight_from(LESSON_FILTERS)))`` prints."""
-    return repr(layers.Net(weight_from(LESSON_FILTERS))) + "\n"
-    # --8<-- [end:net_repr]
-
-
-# --8<-- [start:pipeline_rows]
-def pipeline_rows(sample: str | None = None, path: str | None = None) -> str:
-    """Markdown table rows: each stage's array shape, input first."""
-    image = _load(sample, path)
-    stages = layers.run(image, LESSON_FILTERS, source=path or sample or "image")
-    rows = [("input", image)] + [(name, getattr(stages, name)) for name in STAGES]
-    return "".join(f"| `{name}` | `{tuple(array.shape)}` |\n" for name, array in rows)
-    # --8<-- [end:pipeline_rows]
-
-
-# --8<-- [start:image_rows]
-def image_rows(sample: str | None = None, path: str | None = None) -> str:
-    """A Markdown table row: the loaded image's shape, dtype, minimum and maximum."""
-    image = _load(sample, path)
-    return f"| `{tuple(image.shape)}` | `{image.dtype}` | {image.min():.4f} | {image.max():.4f} |\n"
-    # --8<-- [end:image_rows]
-
-
-# --8<-- [start:stats_rows]
 def stats_rows(
     stage: str | None = None,
     filters: str = "lesson",
@@ -154,7 +221,6 @@ def stats_rows(
         for number, feature_map in enumerate(getattr(stages, name), start=1):
             lines.append(_stat_row(name, f"f{number}", feature_map))
     return "".join(lines)
-    # --8<-- [end:stats_rows]
 
 
 # --8<-- [start:gray_bytes]
@@ -182,6 +248,67 @@ def preset_kernels() -> str:
     rows = {name: kernel.tolist() for name, kernel in PRESETS.items()}  # float32 -> float, exact
     return json.dumps(rows, separators=(",", ":")) + "\n"
     # --8<-- [end:preset_kernels]
+
+
+def _run(lesson: str) -> lessons.LessonRun:
+    return _run_once(lesson, lessons.sources_digest(lessons.read_lesson(lesson)))
+
+
+@functools.cache
+def _run_once(lesson: str, digest: str) -> lessons.LessonRun:
+    # A lesson runs once per process for each version of its source (the digest), however many
+    # of its figures are drawn; its namespace is only ever read.
+    parsed = lessons.read_lesson(lesson)
+    files = {name: samples.sample_file(name) for name in parsed.files()}
+    return lessons.run_lesson(parsed, files)
+
+
+def _value(lesson: str, name: str) -> Any:
+    namespace = _run(lesson).namespace
+    if name not in namespace:
+        raise KeyError(f"lesson {lesson!r} defines no {name!r}")
+    return namespace[name]
+
+
+def _array(lesson: str, name: str) -> NDArray[Any]:
+    """A name the lesson defined, as a numpy array."""
+    return _array_of(_value(lesson, name))
+
+
+def _array_of(value: Any) -> NDArray[Any]:
+    detach = getattr(value, "detach", None)  # a torch tensor
+    return np.asarray(detach().numpy() if detach else value)
+
+
+def _maps(values: NDArray[Any]) -> NDArray[Any]:
+    """A layer's output as ``(N, h, w)``: the first image of a ``(B, N, h, w)`` batch."""
+    return values[0] if values.ndim == 4 else values
+
+
+def _plane(values: NDArray[Any]) -> NDArray[Any]:
+    """One map as ``(h, w)``, without the batch and channel axes of a one-map output."""
+    return values.reshape(values.shape[-2:])
+
+
+def _stack(lesson: str, names: str | Sequence[str]) -> NDArray[Any]:
+    """``(N, h, w)`` maps: a layer's output by its name, or single maps by theirs."""
+    if isinstance(names, str):
+        values = _maps(_array(lesson, names))
+        return values if values.ndim == 3 else values[None]
+    return np.stack([_plane(_array(lesson, name)) for name in names])
+
+
+def _titles(labels: str | Sequence[str] | None) -> list[str] | None:
+    """Panel titles: given as a list, or by the name of a filter stack (``"sobel"``)."""
+    if labels is None or not isinstance(labels, str):
+        return None if labels is None else list(labels)
+    return FILTER_LABELS[labels]
+
+
+def _zoom(lesson: str, names: Sequence[str]) -> figures.Zoom:
+    """The crop a lesson names by two slices, its rows and its columns."""
+    rows, cols = (_value(lesson, name) for name in names)
+    return rows.start, rows.stop, cols.start, cols.stop
 
 
 def _load(sample: str | None, path: str | None) -> NDArray[np.float32]:

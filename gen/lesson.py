@@ -1,48 +1,31 @@
-"""Render the lesson pages' figures and printed outputs, through the cache, at build time.
+"""Run every lesson and draw its figures from what its code computed, through the cache.
 
-Figures go into the docs tree as `figures/*.png`. Printed outputs go to `.cache/cnnviz/outputs/`,
-where `pymdownx.snippets` includes them into the pages, so no number on a page is ever typed.
+Each lesson's printed outputs go to `.cache/cnnviz/lessons/<lesson>.json`, where
+`gen/hooks/lessons.py` puts them under the cells that printed them. The figures, listed in
+`gen/figures.toml`, go into the docs tree.
 """
 
 import logging
+import tomllib
 from pathlib import Path
 
 import mkdocs_gen_files
 
 from cnnviz.jobs import Job, run_jobs
+from cnnviz.lessons import lesson_names
 from cnnviz.store import Store, write_if_changed
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / ".cache" / "cnnviz"
-LESSON_IMAGE = {"sample": "road"}
+FIGURES = tomllib.loads((ROOT / "gen" / "figures.toml").read_text(encoding="utf-8"))["figure"]
 log = logging.getLogger("mkdocs.plugins.cnnviz")
 
-JOBS = [
-    Job("figures/pipeline.png", "pipeline_strip", LESSON_IMAGE),
-    Job("figures/input.png", "input_image", LESSON_IMAGE),
-    Job("figures/filters.png", "filter_bank", {"filters": "lesson"}),
-    *(
-        Job(f"figures/{stage}.png", "feature_maps", {"stage": stage, **LESSON_IMAGE})
-        for stage in ("conv", "relu", "pooled")
-    ),
-    Job("figures/output-value.png", "output_value", LESSON_IMAGE),
-    Job("figures/relu-curve.png", "relu_curve"),
-    Job("figures/max-pool-example.png", "max_pool_example"),
-    Job("figures/sobel-filters.png", "filter_bank", {"filters": "sobel"}),
-    Job(
-        "figures/sobel.png",
-        "feature_maps",
-        {"stage": "conv", "filters": "sobel", "sample": "test_card"},
-    ),
-    Job("figures/blur-edges.png", "blur_then_edges", {"sample": "grace_hopper"}),
-    Job("outputs/net-repr.txt", "net_repr"),
-    Job("outputs/image-rows.md", "image_rows", LESSON_IMAGE),
-    Job("outputs/pipeline-rows.md", "pipeline_rows", LESSON_IMAGE),
-    *(
-        Job(f"outputs/{stage}-rows.md", "stats_rows", {"stage": stage, **LESSON_IMAGE})
-        for stage in ("conv", "relu", "pooled")
-    ),
-]
+JOBS = [Job(f"lessons/{name}.json", "lesson_outputs", {"lesson": name}) for name in lesson_names()]
+for figure in FIGURES:
+    JOBS.append(Job(figure["target"], figure["recipe"], figure["params"]))
+    if figure.get("narrow"):
+        narrow = figure["target"].replace(".png", "-narrow.png")
+        JOBS.append(Job(narrow, figure["recipe"], {**figure["params"], "narrow": True}))
 
 results, report = run_jobs(JOBS, Store(CACHE))
 for line in report.errors():
@@ -50,8 +33,8 @@ for line in report.errors():
 log.info("cnnviz lesson: %s", report.summary())
 for job in JOBS:
     data = results.get(job.target)
-    if job.target.startswith("outputs/"):  # a snippet must exist, or the page cannot build
-        write_if_changed(CACHE / job.target, data or b"(not computed: see the build log)\n")
+    if job.target.startswith("lessons/"):  # the page hook reads them; a page needs one
+        write_if_changed(CACHE / job.target, data or b"{}\n")
     elif data is not None:
         with mkdocs_gen_files.open(job.target, "wb") as file:
             file.write(data)

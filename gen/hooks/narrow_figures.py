@@ -1,0 +1,52 @@
+"""MkDocs hook: on a phone, show each figure in its narrow layout.
+
+A figure with several panels is drawn twice (see `gen/lesson.py`): `figures/x.png` for the
+page's column and `figures/x-narrow.png`, one or two panels to a row, whose numbers stay
+readable on a screen 390 px wide. Each `<img>` whose narrow twin exists is wrapped in a
+`<picture>` that serves the twin below 600 px. The lightbox still opens the wide figure.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+from pathlib import Path
+from urllib.parse import unquote, urljoin
+
+from mkdocs.plugins import event_priority
+
+BREAKPOINT = 600
+"""Screens narrower than this, in CSS pixels, get the narrow layout."""
+
+_IMG = re.compile(r'<img\b[^>]*\ssrc="(?P<src>[^"]+)\.png"[^>]*>')
+
+
+@event_priority(10)  # before gen/hooks/site.py gives each <img> its size
+def on_post_page(output, page, config):
+    site = Path(config.site_dir)
+
+    def wrap(match):
+        narrow = f"{match['src']}-narrow.png"
+        size = _png_size(site / unquote(urljoin("/" + page.url, narrow)).lstrip("/"))
+        if size is None:
+            return match.group(0)
+        width, height = size
+        source = (
+            f'<source media="(max-width: {BREAKPOINT - 1}px)" srcset="{narrow}" '
+            f'width="{width}" height="{height}">'
+        )
+        return f"<picture>{source}{match.group(0)}</picture>"
+
+    head, sep, body = output.partition('<article class="md-content__inner')
+    return head + sep + _IMG.sub(wrap, body)
+
+
+def _png_size(path):
+    try:
+        with open(path, "rb") as file:
+            header = file.read(24)
+    except OSError:
+        return None
+    if header[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    return struct.unpack(">II", header[16:24])
