@@ -21,8 +21,10 @@ def forget_cnnviz():
 
 @pytest.fixture
 def copy(tmp_path):
-    """A copy of the cnnviz package, imported in place of the real one for one test."""
+    """A copy of the cnnviz package and the lessons' sources, imported in place of the real
+    ones for one test."""
     shutil.copytree(PACKAGE, tmp_path / "cnnviz", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(PACKAGE.parent / "docs" / "lessons", tmp_path / "docs" / "lessons")
     sys.path.insert(0, str(tmp_path))
     forget_cnnviz()
     jobs = importlib.import_module("cnnviz.jobs")
@@ -39,15 +41,16 @@ def edit(module, path: str, old: str, new: str) -> None:
     file.write_text(text.replace(old, new, 1))
 
 
-CONV = ("figures/conv.png", "feature_maps", {"stage": "conv", "sample": "road"})
-CURVE = ("figures/relu-curve.png", "relu_curve", {})
-REPR = ("outputs/net-repr.txt", "net_repr", {})
+CONV = ("gallery/road/conv.png", "feature_maps", {"stage": "conv", "sample": "road"})
+CURVE = ("figures/relu-curve.png", "lesson_relu_curve", {"lesson": "relu", "x": "x", "y": "y"})
+OUTPUTS = ("lessons/filters.json", "lesson_outputs", {"lesson": "filters"})
+ALL = {CONV[0], CURVE[0], OUTPUTS[0]}
 
 
 def keys(jobs):
     return {
         target: jobs.job_key(jobs.Job(target, recipe, params))
-        for target, recipe, params in (CONV, CURVE, REPR)
+        for target, recipe, params in (CONV, CURVE, OUTPUTS)
     }
 
 
@@ -55,22 +58,30 @@ def keys(jobs):
     ("path", "old", "new", "changed"),
     [
         ("figures.py", 'color="#c0392b"', 'color="#1f6fb4"', {CURVE[0]}),
-        ("figures.py", '"conv": "RdBu_r"', '"conv": "PuOr_r"', {CONV[0]}),
+        ("figures.py", 'SIGNED = "RdBu_r"', 'SIGNED = "PuOr_r"', {CONV[0]}),
         ("figures.py", "WIDTH = 7.2", "WIDTH = 7.0", {CONV[0], CURVE[0]}),
-        ("layers.py", "conv_x = self.conv(x)", "conv_x = self.conv(x) * 1", {CONV[0], REPR[0]}),
-        ("kernels.py", "[[-1, -1, 1, 1]] * 4", "[[-1, -1, 2, 1]] * 4", {CONV[0], REPR[0]}),
+        ("layers.py", "conv_x = self.conv(x)", "conv_x = self.conv(x) * 1", {CONV[0]}),
+        ("kernels.py", "[[-1, -1, 1, 1]] * 4", "[[-1, -1, 2, 1]] * 4", {CONV[0]}),
         ("kernels.py", "[[-1, 0, 1], [-2, 0, 2]", "[[-1, 0, 1], [-3, 0, 3]", {CONV[0]}),
-        ("samples.py", "horizon = 0.42", "horizon = 0.45", {CONV[0]}),
+        ("samples.py", "horizon = 0.42", "horizon = 0.45", ALL),  # drawn scenes feed lessons
         ("images.py", "MAX_SIDE = 512", "MAX_SIDE = 500", {CONV[0]}),
-        ("store.py", "DPI = 110", "DPI = 120", {CONV[0], CURVE[0], REPR[0]}),
-        ("recipes.py", "MAX_POOL_EXAMPLE = ", "MAX_POOL_EXAMPLE: object = ", set()),
-        ("recipes.py", '"""The ReLU function on', '"""ReLU on', {CURVE[0]}),
+        ("store.py", "DPI = 110", "DPI = 120", ALL),
+        ("recipes.py", '"""The ReLU curve from', '"""ReLU from', {CURVE[0]}),
         ("markup.py", "import html", "import html  # an edit", set()),
-        ("errors.py", '"""The errors', '"""Errors', {CONV[0], REPR[0]}),
+        ("errors.py", '"""The errors', '"""Errors', ALL),
+        ("../docs/lessons/relu.py", "y = F.relu(x)", "y = F.relu(x) * 1", {CURVE[0]}),
+        (
+            "../docs/lessons/filters.py",
+            "filter_2 = -filter_1",
+            "filter_2 = -1 * filter_1",
+            {CURVE[0], OUTPUTS[0]},
+        ),
+        ("../docs/lessons/pooling.py", "nn.MaxPool2d(2, 2)", "nn.MaxPool2d(2)", set()),
     ],
 )
 def test_a_code_edit_changes_exactly_the_keys_that_reach_it(copy, path, old, new, changed):
-    """An edit re-keys exactly the results whose recipe reaches the edited definition."""
+    """An edit re-keys exactly the results whose recipe reaches the edited definition, or
+    whose lesson's source (or a source it borrows cells from) was edited."""
     before = keys(copy)
     edit(copy, path, old, new)
     after = keys(copy)
@@ -99,7 +110,7 @@ def test_parameters_and_recipe_enter_the_key(copy):
 @pytest.mark.parametrize("package", ["torch", "numpy", "opencv-python-headless", "matplotlib"])
 def test_library_versions_enter_the_key(copy, monkeypatch, package):
     """A new version of torch, numpy, OpenCV or matplotlib changes every key."""
-    job = copy.Job("a.png", "relu_curve")
+    job = copy.Job(*CURVE)
     before = copy.job_key(job)
     real = copy._versions()
     monkeypatch.setattr(copy, "_versions", lambda: {**real, package: "99.0"})
@@ -115,7 +126,7 @@ def test_unknown_recipe_is_refused(copy):
 def test_second_run_renders_nothing(copy, tmp_path):
     """Run twice, as static-i18n does once per language: the second run takes all from cache."""
     cache = copy.store.Store(tmp_path / "cache")
-    jobs = [copy.Job(*REPR), copy.Job(*CURVE)]
+    jobs = [copy.Job(*OUTPUTS), copy.Job(*CURVE)]
     first, report = copy.run_jobs(jobs, cache)
     assert (report.rendered, report.cached) == (2, 0)
     second, report = copy.run_jobs(jobs, cache)
@@ -127,7 +138,7 @@ def test_second_run_renders_nothing(copy, tmp_path):
 def test_damaged_entry_is_rendered_again(copy, tmp_path):
     """A cache entry cut short is noticed and replaced by a fresh render."""
     cache = copy.store.Store(tmp_path / "cache")
-    job = copy.Job(*REPR)
+    job = copy.Job(*OUTPUTS)
     good, _ = copy.run_jobs([job], cache)
     (entry,) = (tmp_path / "cache" / "objects").rglob(copy.job_key(job))
     entry.write_bytes(entry.read_bytes()[:20])
@@ -140,7 +151,7 @@ def test_a_failing_recipe_keeps_the_last_good_result(copy, tmp_path):
     """When a recipe raises, the others still render, the error names the figure and the
     exception, and the figure's last good bytes are returned."""
     cache = copy.store.Store(tmp_path / "cache")
-    jobs = [copy.Job(*CURVE), copy.Job(*REPR)]
+    jobs = [copy.Job(*CURVE), copy.Job(*OUTPUTS)]
     good, _ = copy.run_jobs(jobs, cache)
     edit(
         copy,
@@ -153,7 +164,7 @@ def test_a_failing_recipe_keeps_the_last_good_result(copy, tmp_path):
     results, report = jobs_module.run_jobs(jobs, cache)
     assert report.errors() == ["figures/relu-curve.png: RuntimeError: curve broke"]
     assert results[CURVE[0]] == good[CURVE[0]]
-    assert results[REPR[0]] == good[REPR[0]]
+    assert results[OUTPUTS[0]] == good[OUTPUTS[0]]
 
 
 def test_a_failure_without_history_yields_nothing(copy, tmp_path):
@@ -173,13 +184,13 @@ def test_two_cold_renders_are_byte_identical(copy, tmp_path):
     """Every kind of recipe renders to the same bytes in two empty caches in two folders."""
     jobs = [
         copy.Job("input.png", "input_image", {"sample": "test_card"}),
-        copy.Job("filters.png", "filter_bank", {"filters": "sobel"}),
         copy.Job("conv.png", "feature_maps", {"stage": "conv", "sample": "test_card"}),
-        copy.Job("value.png", "output_value", {"sample": "test_card"}),
-        copy.Job("pipeline.png", "pipeline_strip", {"sample": "test_card"}),
-        copy.Job("pool.png", "max_pool_example"),
-        copy.Job("curve.png", "relu_curve"),
+        copy.Job("thumb.png", "thumbnail", {"sample": "test_card"}),
         copy.Job("rows.md", "stats_rows", {"sample": "test_card"}),
+        copy.Job(*CURVE),
+        copy.Job(*OUTPUTS),
+        copy.Job("filters.png", "lesson_filters", {"lesson": "filters", "filters": "filters"}),
+        copy.Job("card.png", "sample_file", {"file_name": "test_card.png"}),
     ]
     first, _ = copy.run_jobs(jobs, copy.store.Store(tmp_path / "one"))
     second, _ = copy.run_jobs(jobs, copy.store.Store(tmp_path / "two"))

@@ -1,0 +1,282 @@
+"""Every lesson figure draws what its lesson's code computed, and the text's claims hold.
+
+The figures are listed in gen/figures.toml; each names the lesson and the values of the
+lesson's namespace it draws. Here each is drawn again and every image it shows is compared
+with those values: the image must be one of them, or a crop of one at the very rows and
+columns its axes give. The claims the pages make about the figures are computed from the
+same arrays.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from cnnviz import lessons, recipes
+
+ROOT = Path(__file__).resolve().parents[1]
+FIGURES = tomllib.loads((ROOT / "gen" / "figures.toml").read_text(encoding="utf-8"))["figure"]
+NOT_NAMES = {"lesson", "labels", "robust", "shared", "narrow", "index"}
+
+
+def namespace(lesson: str) -> dict[str, Any]:
+    return dict(recipes._run(lesson).namespace)
+
+
+def named(params: dict[str, Any]) -> list[str]:
+    """Every namespace name a figure's parameters give."""
+    names = []
+    for key, value in params.items():
+        if key not in NOT_NAMES:
+            names += [value] if isinstance(value, str) else list(value)
+    return names
+
+
+def planes(value: Any) -> Iterator[np.ndarray]:
+    """Every 2-D array a value holds: itself, its maps, its channels, its items."""
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list | tuple):
+        if value and not isinstance(value[0], int | float | slice):
+            for item in value:
+                yield from planes(item)
+            return
+    detach = getattr(value, "detach", None)
+    array = np.asarray(detach().numpy() if detach else value)
+    if array.ndim < 2:
+        return
+    yield array
+    if array.ndim >= 3:
+        yield from array.reshape(-1, *array.shape[-2:])
+        for channel in range(array.shape[-1]):
+            yield array[..., channel]
+
+
+def drawn_from(image: np.ndarray, extent: list[float], sources: list[np.ndarray]) -> bool:
+    left, right, bottom, top = (round(value + 0.5) for value in extent)
+    for source in sources:
+        if source.ndim != image.ndim or source.shape[2:] != image.shape[2:]:
+            continue
+        crop = source[top:bottom, left:right]
+        if crop.shape == image.shape and np.array_equal(crop, image):
+            return True
+    return False
+
+
+def figure_of(spec: dict[str, Any], narrow: bool = False) -> Figure:
+    params = {**spec["params"], **({"narrow": True} if narrow else {})}
+    return getattr(recipes, spec["recipe"])(**params)
+
+
+CASES = [(spec, False) for spec in FIGURES] + [(s, True) for s in FIGURES if s.get("narrow")]
+
+
+@pytest.mark.parametrize(
+    ("spec", "narrow"),
+    CASES,
+    ids=[spec["target"] + (" narrow" if narrow else "") for spec, narrow in CASES],
+)
+def test_every_image_in_a_figure_is_an_array_its_lesson_computed(spec, narrow):
+    """Each image drawn is a value the lesson's code defined, or a crop of one at the very
+    coordinates its axes show; each line is a list the lesson computed."""
+    values = namespace(spec["params"]["lesson"])
+    sources = [plane for name in named(spec["params"]) for plane in planes(values[name])]
+    fig = figure_of(spec, narrow)
+    images = [image for ax in fig.axes for image in ax.get_images()]
+    for axes in fig.axes:
+        images += [image for child in axes.child_axes for image in child.get_images()]
+    for image in images:
+        data = np.asarray(image.get_array())
+        assert drawn_from(data, image.get_extent(), sources), (spec["target"], data.shape)
+    curves = [line for ax in fig.axes for line in ax.get_lines() if len(line.get_ydata()) >= 10]
+    for line in curves:
+        ys = [np.asarray(value) for name in named(spec["params"]) for value in [values[name]]]
+        assert any(
+            np.array_equal(np.asarray(line.get_ydata(), dtype=float), np.asarray(y, dtype=float))
+            for y in ys
+            if np.ndim(y) == 1
+        ), spec["target"]
+    assert images or curves or spec["recipe"] in {"lesson_max_pool_example", "lesson_cnn"}
+
+
+def test_the_pooling_example_writes_the_lessons_grid_and_its_maxima():
+    """The worked example's numbers are the lesson's grid and what F.max_pool2d gave."""
+    (spec,) = [s for s in FIGURES if s["recipe"] == "lesson_max_pool_example"]
+    values = namespace("pooling")
+    left, _, right = figure_of(spec).axes
+    grid = values["grid"].numpy().astype(int).ravel()
+    assert [int(text.get_text()) for text in left.texts] == list(grid)
+    pooled = values["pooled_grid"].numpy().astype(int).ravel()
+    assert [int(text.get_text()) for text in right.texts] == list(pooled)
+
+
+def test_the_cnn_diagram_writes_the_shapes_the_lesson_printed():
+    """Every shape under the diagram is one the lesson's layers returned, in order."""
+    (spec,) = [s for s in FIGURES if s["recipe"] == "lesson_cnn"]
+    values = namespace("cnn")
+    texts = [t.get_text() for t in figure_of(spec).axes[0].texts if "×" in t.get_text()]
+    expected = ["×".join(map(str, shape[1:])) for shape in values["shapes"] if len(shape) == 4]
+    assert texts == expected
+
+
+# ---- The claims the pages make, computed from the lessons' arrays ----
+
+
+def peaks(conv, rows, cols) -> np.ndarray:
+    return conv[0, :, rows, cols].amax(dim=(1, 2)).numpy()
+
+
+def test_conv_which_filter_answers_where():
+    """conv page: on the hills only f4 answers (f1, f2 at most 0.27, f3 almost nothing); on
+    the lane lines f3 and f4 beat f1 and f2; on the dashes all four reach the map's peak."""
+    values = namespace("conv")
+    conv, regions = values["conv_layer"], values["regions"]
+    f1, f2, f3, f4 = peaks(conv, *regions["hills"])
+    assert f4 > 2 > 0.3 > max(f1, f2)
+    assert f3 < 0.05
+    f1, f2, f3, f4 = peaks(conv, *regions["lane"])
+    assert min(f3, f4) > 3.5 > 2.6 > max(f1, f2)
+    dashes = peaks(conv, *regions["dashes"])
+    np.testing.assert_allclose(dashes, conv.max().item(), rtol=1e-5)
+
+
+def test_conv_lane_lines_lean_about_38_degrees():
+    """conv page: the lane lines run about 38° from the horizontal."""
+    gray = namespace("conv")["gray_img"]
+    columns = []
+    for row in (180, 260):
+        bright = np.flatnonzero(gray[row, :250] > 0.9)  # the left line, left of the dashes
+        columns.append(bright.mean())
+    angle = np.degrees(np.arctan2(260 - 180, columns[0] - columns[1]))
+    assert 36 < angle < 40
+
+
+def test_conv_the_output_value_is_the_sum_of_its_products():
+    """conv page: Σ k·w = 1528 and 1528 / 255 is the value nn.Conv2d computed there."""
+    values = namespace("conv")
+    total = int((values["levels"] * values["filter_1"]).sum())
+    assert total == 1528
+    conv = values["conv_layer"][0, 0, values["row"], values["col"]].item()
+    assert total / 255 == pytest.approx(conv, abs=1e-5)
+
+
+def test_relu_removes_most_from_f3_and_pairs_f1_with_f2():
+    """relu page: f3's map loses the most values; what f1 loses, f2 keeps, and vice versa."""
+    values = namespace("relu")
+    conv = values["conv_layer"][0]
+    lost = [(conv[i] < -0.1).sum().item() for i in range(4)]
+    assert lost.index(max(lost)) == 2
+    assert lost[0] == (conv[1] > 0.1).sum().item()
+
+
+def test_pooling_keeps_thin_lines():
+    """pooling page: every pooled value was there before; the thin line survives the crop."""
+    values = namespace("pooling")
+    after = values["after"]
+    assert after.max().item() == values["before"].max().item()
+
+
+def test_sobel_maps_answer_the_edges_the_page_names():
+    """custom page: Gx answers the vertical bars' sides (red on the bright bar's left, blue on
+    its right), Gy the horizontal bars' top and bottom, and both the diagonal and the ring."""
+    values = namespace("custom")
+    gx, gy = values["edges_x"], values["edges_y"]
+    size = gx.shape[0]
+    bright_left, bright_right = round(0.08 * size), round(0.2 * size)
+    middle = size // 2
+    assert gx[middle, bright_left - 2 : bright_left + 2].max() > 1
+    assert gx[middle, bright_right - 2 : bright_right + 2].min() < -1
+    assert abs(gy[middle, bright_left - 2 : bright_left + 2]).max() < 0.1
+    top_bar = round(0.08 * size)  # the dark bar's top edge: bright above, dark below
+    assert gy[top_bar - 2 : top_bar + 2, middle].min() < -1
+    assert abs(gx[top_bar - 2 : top_bar + 2, middle]).max() < 0.1
+    ring = round(0.5 * size + 0.19 * size)
+    for edges in (gx, gy):
+        assert abs(edges[ring - 12 : ring + 12, ring - 12 : ring + 12]).max() > 1  # ring
+        assert abs(edges[middle - 60 : middle - 50, middle - 70 : middle - 30]).max() > 0.5
+
+
+def test_blur_cuts_noise_more_than_edges():
+    """custom page: blurring shrinks the noise's wobble by more than the edges' answer."""
+    values = namespace("custom")
+    flat, laplacian = values["flat"], values["laplacian"]
+    noise = values["edges_plain"][flat].std(), values["edges_blurred"][flat].std()
+    edge = abs(values["clean_plain"]).max(), abs(values["clean_blurred"]).max()
+    assert noise[0] / noise[1] > edge[0] / edge[1] > 1
+    assert laplacian.sum() == 0
+
+
+def test_zero_padding_makes_a_false_edge_that_reflection_does_not():
+    """padding-stride page: with zeros the first column answers strongly; with reflection
+    it answers no more than the column inside."""
+    values = namespace("padding-stride")
+    zero, reflect = values["same"][0, 0], values["same_reflect"][0, 0]
+    assert zero[:, 0].abs().max() > 10 * zero[:, 2].abs().max()
+    assert reflect[:, 0].abs().max() <= zero[:, 2].abs().max()
+
+
+def test_green_is_the_strongest_channel_part():
+    """channels page: the green part is the strongest, its weight 0.587 being the largest."""
+    parts = namespace("channels")["parts"]
+    strengths = [part.abs().max().item() for part in parts]
+    assert strengths.index(max(strengths)) == 1
+
+
+def test_learned_filters_come_close_and_f3_comes_last():
+    """learned page: after the last step every filter scores at least 0.95; f3 is still
+    far at step 100 while the others are near."""
+    values = namespace("learned")
+    hand = np.asarray(values["filters"], dtype=np.float32).reshape(4, -1)
+    history = values["history"].numpy().reshape(len(values["steps"]), 4, -1)
+
+    def cosine(a, b):
+        return float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
+
+    final = [cosine(history[-1][i], hand[i]) for i in range(4)]
+    assert min(final) >= 0.95
+    at_100 = [cosine(history[values["steps"].index(100)][i], hand[i]) for i in range(4)]
+    assert at_100[2] < 0.5 < min(at_100[0], at_100[1], at_100[3])
+
+
+NUMBER = re.compile(r"(?<![\w.])\d(?:[\d,]*\d)?(?:\.\d+)?")
+RANGE = re.compile(r"(\d+)–(\d+)")  # "rows 128–175": the code's slice(128, 176)
+
+
+def prose(page: str) -> str:
+    """A page's words, without code, markers and maths."""
+    text = re.sub(r"```.*?```", " ", page, flags=re.S)
+    text = re.sub(r"\{\{.*?\}\}|\$\$.*?\$\$|\$[^$]*\$|`[^`]*`", " ", text, flags=re.S)
+    text = re.sub(r"\(\w[\w/.-]*\.(?:md|png)(#[^)]*)?\)", " ", text)
+    return RANGE.sub(lambda m: f"{m[1]} {int(m[2]) + 1}", text)
+
+
+def found_in(number: str, printed: list[float]) -> bool:
+    places = len(number.partition(".")[2])
+    value = float(number.replace(",", ""))
+    return any(round(candidate, places) == value for candidate in printed)
+
+
+@pytest.mark.parametrize("language", ["ko", "en"])
+@pytest.mark.parametrize("name", lessons.lesson_names())
+def test_numbers_in_the_prose_are_ones_the_code_printed(name, language):
+    """Every decimal in a lesson page's text, and every whole number from 100 up, is one its
+    code printed or wrote (e.g. a weight such as 0.299), or a setting of its figures (the
+    99.5th percentile they clip at): none is typed from memory."""
+    page = (ROOT / "docs" / f"{name}.{language}.md").read_text(encoding="utf-8")
+    run = recipes._run(name)
+    lesson = lessons.read_lesson(name)
+    borrowed = {other for other, _ in lesson.needs()}
+    sources = [lesson.path, ROOT / "cnnviz" / "figures.py"]
+    sources += [lesson.path.parent / f"{other}.py" for other in borrowed]
+    said = "\n".join([*run.outputs.values(), *(path.read_text() for path in sources)])
+    printed = [float(n.replace(",", "")) for n in NUMBER.findall(said)]
+    for number in NUMBER.findall(prose(page)):
+        if "." in number or float(number.replace(",", "")) >= 100:
+            assert found_in(number, printed), f"{name}.{language}.md: {number}"

@@ -1,0 +1,279 @@
+"""Lesson sources: how they are read, checked, turned into notebooks and put into pages."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from cnnviz import lessons
+from cnnviz.lessons import LessonError
+
+HANGUL = re.compile("[가-힣]")
+
+SOURCE = """\
+# A small lesson for the tests.
+
+# %% [markdown] lang="ko"
+# # 제목
+#
+# 설명입니다.
+
+# %% [markdown] lang="en"
+# # Title
+#
+# An explanation.
+
+# %% [setup] needs="first:load"
+
+# %% double
+# ko: 두 배로 만듭니다.
+# en: Double it.
+y = x * 2  # (3,)
+print(y)
+
+# %% ask [markdown] lang="ko"
+# 세 배로 만들어 보세요.
+
+# %% ask [markdown] lang="en"
+# Make it three times as large.
+
+# %% ask-answer role="answer"
+print(x * 3)
+"""
+
+FIRST = """\
+# %% load
+# ko: 이미지를 읽습니다.
+# en: Read the image.
+from pathlib import Path
+
+data = Path("images/tiny.txt").read_text()
+x = [1, 2, 3]
+print("loaded", len(data))
+"""
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    (tmp_path / "small.py").write_text(SOURCE, encoding="utf-8")
+    (tmp_path / "first.py").write_text(FIRST, encoding="utf-8")
+    return tmp_path
+
+
+def write(folder: Path, text: str, name: str = "bad") -> str:
+    (folder / f"{name}.py").write_text(text, encoding="utf-8")
+    return name
+
+
+def test_a_source_is_read_into_cells(folder):
+    """Markdown cells carry their language, code cells their name, setup cells their needs."""
+    lesson = lessons.read_lesson("small", folder)
+    kinds = [(cell.kind, cell.name, cell.lang) for cell in lesson.cells]
+    assert kinds == [
+        ("markdown", "", "ko"),
+        ("markdown", "", "en"),
+        ("setup", "", None),
+        ("code", "double", None),
+        ("markdown", "ask", "ko"),
+        ("markdown", "ask", "en"),
+        ("code", "ask-answer", None),
+    ]
+    assert lesson.needs() == [("first", "load")]
+    assert lesson.files() == ["tiny.txt"]
+
+
+def test_code_text_keeps_one_languages_comments(folder):
+    """The ko code has the Korean comment, the en code the English one; code lines are the
+    same in both, trailing comments included."""
+    cell = lessons.read_lesson("small", folder).cell("double")
+    korean, english = lessons.code_text(cell, "ko"), lessons.code_text(cell, "en")
+    assert korean == "# 두 배로 만듭니다.\ny = x * 2  # (3,)\nprint(y)"
+    assert english == "# Double it.\ny = x * 2  # (3,)\nprint(y)"
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("print(1)\n# %% a\n", "code before the first"),
+        ("# %% \n", "every code cell needs a name"),
+        ("# %% a b c\n", "cannot read the cell line"),
+        ('# %% [markdown] lang="fr"\n# x\n', 'lang="ko" or lang="en"'),
+        ('# %% [markdown] lang="ko"\n# x\n', "twin in every language"),
+        ('# %% [markdown] lang="ko"\nx = 1\n# %% [markdown] lang="en"\n# x\n', "starts with '# '"),
+        ("# %% a\n# ko: 하나\nx = 1\n", "needs its '# en:' twin"),
+        ("# %% a\nx = '하나'\n", "Korean outside"),
+        ("# %% a\nx = 1\n# %% a\ny = 2\n", "two code cells are named 'a'"),
+        ('# %% a\nx = 1\n# %% [setup] needs="b:c"\n', "setup cells come before"),
+        ('# %% [setup] needs="b"\n', 'needs="lesson:cell'),
+        ('# %% q-answer role="answer"\nx = 1\n', "no ko Markdown cell named 'q'"),
+    ],
+)
+def test_a_broken_source_is_one_line_naming_the_file(folder, text, problem):
+    """Each broken rule is refused with one line naming the file (and line) and the rule."""
+    name = write(folder, text)
+    with pytest.raises(LessonError) as caught:
+        lessons.read_lesson(name, folder)
+    message = str(caught.value)
+    assert problem in message
+    assert str(folder / "bad.py") in message
+    assert "\n" not in message
+
+
+def test_a_missing_source_is_one_line(folder):
+    """A lesson with no file is named, with the reason."""
+    with pytest.raises(LessonError, match=r"nothing\.py: cannot be read"):
+        lessons.read_lesson("nothing", folder)
+
+
+def test_a_setup_naming_an_unknown_cell_is_refused(folder):
+    """needs= must name a real cell of a real lesson."""
+    name = write(folder, '# %% [setup] needs="first:nope"\n# %% a\nx = 1\n')
+    with pytest.raises(LessonError, match="no code cell named 'nope'"):
+        lessons.setup_cells(lessons.read_lesson(name, folder))
+
+
+def test_running_a_lesson_keeps_what_each_cell_printed(folder):
+    """Setup cells run first; the lesson's own cells' outputs are kept by name, in a folder
+    that holds the files under images/."""
+    lesson = lessons.read_lesson("small", folder)
+    run = lessons.run_lesson(lesson, {"tiny.txt": b"abc"})
+    assert run.outputs == {
+        "double": "[1, 2, 3, 1, 2, 3]\n",
+        "ask-answer": "[1, 2, 3, 1, 2, 3, 1, 2, 3]\n",
+    }
+    assert run.namespace["y"] == [1, 2, 3, 1, 2, 3]
+    assert run.namespace["data"] == "abc"
+
+
+def test_a_failing_cell_is_named_with_its_file_and_error(folder):
+    """A cell that raises stops the run with one line: the file, the cell and the error; the
+    traceback's line numbers are the source's."""
+    name = write(folder, "# %% one\nx = 1\n\n# %% two\nx = 1 / 0\n")
+    with pytest.raises(LessonError) as caught:
+        lessons.run_lesson(lessons.read_lesson(name, folder), {})
+    assert (
+        str(caught.value) == f"{folder / 'bad.py'}, cell 'two': ZeroDivisionError: division by zero"
+    )
+    assert caught.value.__cause__.__traceback__.tb_next.tb_lineno == 5
+
+
+def test_a_warning_in_a_cell_fails_it(folder):
+    """A lesson must run cleanly: a warning is an error, as the notebook test would show."""
+    name = write(folder, "# %% a\nimport warnings\nwarnings.warn('careful')\n")
+    with pytest.raises(LessonError, match="UserWarning: careful"):
+        lessons.run_lesson(lessons.read_lesson(name, folder), {})
+
+
+def test_running_leaves_the_working_folder_as_it_was(folder):
+    """The lesson runs in a temporary folder, and the process's folder is restored."""
+    before = Path.cwd()
+    lessons.run_lesson(lessons.read_lesson("small", folder), {"tiny.txt": b""})
+    assert Path.cwd() == before
+
+
+@pytest.mark.parametrize("language", ["ko", "en"])
+def test_a_notebook_is_valid_and_in_its_language(folder, language):
+    """nbformat accepts it; its Markdown and comments are in one language, code identical."""
+    strings = {"setup": "S", "files": "F", "try": "T", "answer": "A"}
+    document = lessons.notebook(
+        lessons.read_lesson("small", folder), language, strings, "https://x/"
+    )
+    nbformat.validate(nbformat.from_dict(document))
+    sources = [cell["source"] for cell in document["cells"]]
+    korean = [source for source in sources if HANGUL.search(source)]
+    assert bool(korean) == (language == "ko")
+    assert 'urlretrieve("https://x/" + name, path)' in sources[2]  # the fetch cell, first code
+    assert sources[4] == lessons.code_text(
+        lessons.read_lesson("first", folder).cell("load"), language
+    )
+    hidden = [c for c in document["cells"] if c["metadata"].get("jupyter", {}).get("source_hidden")]
+    assert [cell["source"] for cell in hidden] == ["print(x * 3)"]
+    assert len({cell["id"] for cell in document["cells"]}) == len(document["cells"])
+
+
+def test_notebooks_of_both_languages_share_every_code_line(folder):
+    """Strip the comments, and the two notebooks' code cells are the same."""
+
+    def code(language):
+        document = lessons.notebook(lessons.read_lesson("small", folder), language, STRINGS)
+        cells = [c["source"] for c in document["cells"] if c["cell_type"] == "code"]
+        return [
+            [line for line in cell.splitlines() if not line.lstrip().startswith("#")]
+            for cell in cells
+        ]
+
+    assert code("ko") == code("en")
+
+
+STRINGS = {"setup": "S", "files": "F", "try": "T", "answer": "A", "output": "O"}
+
+
+def test_page_markers_become_code_outputs_and_exercises(folder):
+    """A cell marker gives the code in the page's language and its output; an exercise gives
+    the question and the folded answer; indentation is kept."""
+    lesson = lessons.read_lesson("small", folder)
+    outputs = {"double": "[2]\n", "ask-answer": "[3]\n"}
+    page = 'x\n{{ cell("double") }}\n- item\n\n    {{ cell("double") }}\n{{ exercise("ask") }}\n'
+    text = lessons.page_markdown(page, lesson, "en", outputs, STRINGS)
+    assert "```python\n# Double it.\ny = x * 2  # (3,)\nprint(y)\n```" in text
+    assert '```text title="O"\n[2]\n```' in text
+    assert "    ```python\n    # Double it." in text
+    assert (
+        'Make it three times as large.\n\n??? success "A"\n\n    ```python\n    print(x * 3)'
+        in text
+    )
+    assert "{{" not in text
+
+
+def test_a_marker_naming_no_cell_is_refused(folder):
+    """A typo in a page's marker fails loudly, naming the lesson's file."""
+    lesson = lessons.read_lesson("small", folder)
+    with pytest.raises(LessonError, match="no code cell named 'dubble'"):
+        lessons.page_markdown('{{ cell("dubble") }}', lesson, "ko", {}, STRINGS)
+
+
+def test_zips_are_the_same_bytes_every_time():
+    """Sorted entries and fixed dates: the same files give the same zip."""
+    files = {"b.txt": b"2", "a/c.txt": b"3"}
+    first, second = lessons.zip_bytes(files), lessons.zip_bytes(dict(reversed(files.items())))
+    assert first == second
+    with zipfile.ZipFile(io.BytesIO(first)) as archive:
+        assert archive.namelist() == ["a/c.txt", "b.txt"]
+        assert archive.read("b.txt") == b"2"
+
+
+def test_notebook_files_hold_each_notebook_and_what_it_reads(folder):
+    """Each lesson's zip holds its notebook and its images; the all-in-one zip holds all."""
+    parsed = [lessons.read_lesson(name, folder) for name in ("first", "small")]
+    files = lessons.notebook_files(parsed, "en", STRINGS, {"tiny.txt": b"abc"})
+    assert set(files) == {
+        "first.ipynb",
+        "first.zip",
+        "small.ipynb",
+        "small.zip",
+        "cnnviz-notebooks.zip",
+    }
+    with zipfile.ZipFile(io.BytesIO(files["small.zip"])) as archive:
+        assert archive.namelist() == ["small/images/tiny.txt", "small/small.ipynb"]
+        assert json.loads(archive.read("small/small.ipynb")) == json.loads(files["small.ipynb"])
+    with zipfile.ZipFile(io.BytesIO(files["cnnviz-notebooks.zip"])) as archive:
+        assert set(archive.namelist()) == {
+            "cnnviz-notebooks/first.ipynb",
+            "cnnviz-notebooks/small.ipynb",
+            "cnnviz-notebooks/images/tiny.txt",
+        }
+
+
+@pytest.mark.parametrize("name", lessons.lesson_names())
+def test_every_lesson_of_the_site_is_well_formed(name):
+    """Each real lesson reads cleanly, has at least two exercises, and its setup resolves."""
+    lesson = lessons.read_lesson(name)
+    answers = [cell for cell in lesson.code_cells() if cell.meta.get("role") == "answer"]
+    assert len(answers) >= 2, f"{name}: {len(answers)} exercises"
+    lessons.setup_cells(lesson)

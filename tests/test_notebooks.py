@@ -1,0 +1,140 @@
+"""Every lesson's notebook, in both languages, runs top to bottom in a fresh Jupyter kernel that
+cannot import cnnviz, and prints the very numbers the site prints.
+
+The notebooks are taken from the built site, unpacked from their zips as a learner would get
+them. The kernel is started with ``python -S`` and the venv's site-packages on its path, so
+the editable install of cnnviz (a ``.pth`` file) is never read.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import re
+import site as python_site
+import sys
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+from cnnviz import lessons
+
+pytestmark = [pytest.mark.site, pytest.mark.notebook]
+
+LANGUAGES = {"ko": "", "en": "en/"}
+KERNEL = "python3-without-cnnviz"
+CASES = [(name, language) for name in lessons.lesson_names() for language in LANGUAGES]
+
+
+@pytest.fixture(scope="session")
+def kernel(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """A kernel spec that starts this Python without site processing, so no .pth file runs."""
+    home = tmp_path_factory.mktemp("jupyter")
+    spec = home / "kernels" / KERNEL
+    spec.mkdir(parents=True)
+    packages = [path for path in python_site.getsitepackages() if Path(path).is_dir()]
+    argv = [sys.executable, "-S", "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": argv,
+                "display_name": "Python 3 (no cnnviz)",
+                "language": "python",
+                "env": {"PYTHONPATH": ":".join(packages), "MPLBACKEND": "agg"},
+            }
+        )
+    )
+    return {"JUPYTER_PATH": str(home), "JUPYTER_DATA_DIR": str(home)}
+
+
+def execute(document, folder: Path, environment: dict[str, str], monkeypatch):
+    for key, value in environment.items():
+        monkeypatch.setenv(key, value)
+    client = NotebookClient(
+        document, timeout=600, kernel_name=KERNEL, resources={"metadata": {"path": str(folder)}}
+    )
+    return client.execute()
+
+
+def unpack(site, name: str, language: str, into: Path) -> Path:
+    data = (site.root / LANGUAGES[language] / "notebooks" / f"{name}.zip").read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        archive.extractall(into)
+    return into / name
+
+
+def test_the_kernel_cannot_import_cnnviz(kernel, tmp_path, monkeypatch):
+    """The kernel the notebooks run in has numpy, torch, OpenCV and matplotlib, not cnnviz."""
+    cell = nbformat.v4.new_code_cell(
+        "import importlib.util\n"
+        "print([importlib.util.find_spec(n) is None for n in "
+        "('cnnviz', 'numpy', 'torch', 'cv2', 'matplotlib')])"
+    )
+    document = execute(nbformat.v4.new_notebook(cells=[cell]), tmp_path, kernel, monkeypatch)
+    printed = document.cells[0].outputs[0]["text"]
+    assert printed.strip() == "[True, False, False, False, False]"
+
+
+def page_outputs(page_html: str) -> dict[str, str]:
+    """Each code block of a page mapped to the output block that follows it, as text."""
+    blocks = re.findall(
+        r'<div class="language-(python|text) highlight">(.*?)</pre>', page_html, flags=re.S
+    )
+    texts = [(kind, html.unescape(re.sub(r"<[^>]+>", "", body))) for kind, body in blocks]
+    pairs = {}
+    for (kind, code), (next_kind, output) in zip(texts, texts[1:], strict=False):
+        if kind == "python" and next_kind == "text":
+            pairs[code.strip()] = output.removeprefix("출력").removeprefix("Output").strip()
+    return pairs
+
+
+@pytest.mark.parametrize(("name", "language"), CASES)
+def test_each_notebook_runs_and_prints_what_the_site_prints(
+    site, kernel, tmp_path, monkeypatch, name, language
+):
+    """The notebook from the zip runs without an error, and every output block on the page
+    is exactly what the notebook's cell with that code printed."""
+    folder = unpack(site, name, language, tmp_path)
+    document = nbformat.read(folder / f"{name}.ipynb", as_version=4)
+    nbformat.validate(document)
+    try:
+        execute(document, folder, kernel, monkeypatch)
+    except CellExecutionError as error:
+        pytest.fail(one_line(f"{name}.{language}.ipynb", document, error), pytrace=False)
+    printed = {
+        cell.source.strip(): "".join(o.get("text", "") for o in cell.outputs).strip()
+        for cell in document.cells
+        if cell.cell_type == "code"
+    }
+    page = (site.root / LANGUAGES[language] / name / "index.html").read_text(encoding="utf-8")
+    shown = page_outputs(page)
+    assert shown, f"{name}/: no output on the page"
+    for code, output in shown.items():
+        assert code in printed, f"{name}.{language}: the page shows code the notebook lacks"
+        assert printed[code] == output, f"{name}.{language}: {code.splitlines()[0]}"
+
+
+def one_line(notebook: str, document, error: CellExecutionError) -> str:
+    """Name the notebook, the number of the cell that failed, its first line, and the error."""
+    failed = next(
+        i
+        for i, cell in enumerate(document.cells)
+        if any(output.get("output_type") == "error" for output in cell.get("outputs", []))
+    )
+    first = document.cells[failed].source.strip().splitlines()[0]
+    return f"{notebook}: cell {failed} ({first}): {error.ename}: {error.evalue}"
+
+
+def test_a_failing_notebook_is_named_with_its_cell_in_one_line(kernel, tmp_path, monkeypatch):
+    """The failure message the test above gives: the notebook, the cell and the error."""
+    cells = [nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("1 / 0")]
+    document = nbformat.v4.new_notebook(cells=cells)
+    with pytest.raises(CellExecutionError) as caught:
+        execute(document, tmp_path, kernel, monkeypatch)
+    message = one_line("demo.ko.ipynb", document, caught.value)
+    assert message == "demo.ko.ipynb: cell 1 (1 / 0): ZeroDivisionError: division by zero"
