@@ -37,6 +37,38 @@ settings.register_profile("ci", parent=settings.get_profile("cnnviz"), derandomi
 settings.load_profile("ci" if os.environ.get("CI") else "cnnviz")
 
 
+def nav_pages() -> list[str]:
+    """Every page of the site's navigation as its address, e.g. ``"conv/"``, in nav order;
+    the gallery's generated pages are listed after its index, as the site hook adds them."""
+    import yaml
+
+    from cnnviz.gallery import gallery_images
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_multi_constructor("!", lambda loader, suffix, node: None)  # !ENV, !relative
+    Loader.add_multi_constructor("tag:yaml.org,2002:python/", lambda *args: None)
+    config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=Loader)
+
+    def walk(entries):
+        for entry in entries:
+            if isinstance(entry, str):
+                yield entry
+            else:
+                for value in entry.values():
+                    yield from walk(value) if isinstance(value, list) else [value]
+
+    pages = []
+    for path in walk(config["nav"]):
+        address = "" if path == "index.md" else path.removesuffix("index.md").removesuffix(".md")
+        pages.append(address if address.endswith("/") or not address else address + "/")
+        if path == "gallery/index.md":
+            images = gallery_images(ROOT, [], ROOT / "docs" / "assets" / "gallery")
+            pages += [f"gallery/{image.slug}/" for image in images]
+    return pages
+
+
 @dataclass(frozen=True)
 class Site:
     """A built copy of the site, and where it is served.

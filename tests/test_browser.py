@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import json
 import re
+import zipfile
 from urllib.parse import urlparse
 
 import pytest
@@ -223,3 +226,44 @@ def test_sections_off_screen_wait_yet_a_heading_link_lands_on_its_heading(site, 
             "document.querySelector('.md-header').getBoundingClientRect().bottom"
         )
         assert header - 1 <= top <= header + 80, (prefix, top, header)
+
+
+@pytest.mark.parametrize("path", ["conv/", "en/conv/", "padding-stride/", "en/learned/"])
+def test_notebook_links_download_under_the_subpath(site, page, path):
+    """Each download link under a lesson's title gives its file, under /cnnviz/, offline: a
+    notebook that parses, and zips that hold it."""
+    open_page(page, site, path)
+    links = page.locator(".cnnviz-downloads a")
+    assert links.count() == 3
+    name = path.rstrip("/").rpartition("/")[2]
+    for index in range(3):
+        with page.expect_download() as info:
+            links.nth(index).click()
+        download = info.value
+        assert urlparse(download.url).path.startswith(urlparse(site.url).path)
+        data = download.path().read_bytes()
+        if download.url.endswith(".ipynb"):
+            assert json.loads(data)["nbformat"] == 4
+        else:
+            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+            assert any(entry.endswith(f"{name}.ipynb") for entry in names)
+    own = urlparse(site.url).netloc
+    assert [url for url in page.requested if urlparse(url).netloc != own] == []
+
+
+@pytest.mark.parametrize("path", BOTH)
+def test_no_page_is_wider_than_a_phone(site, browser, path):
+    """At 390 px, nothing makes the page scroll sideways, and every figure that has a narrow
+    layout shows it."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    tab = context.new_page()
+    try:
+        open_page(tab, site, path)
+        tab.add_style_tag(content=".cnnviz-section { content-visibility: visible !important }")
+        width = tab.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path}: {width} px wide"
+        pictures = tab.evaluate("""[...document.querySelectorAll('article picture img')]
+            .map(img => img.currentSrc)""")
+        assert all(src.endswith("-narrow.png") for src in pictures), pictures
+    finally:
+        context.close()

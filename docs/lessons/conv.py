@@ -46,6 +46,11 @@ class Net(nn.Module):
 model = Net(weight)
 print(model)
 
+# %% relu-module
+# ko: nn.ReLU()로 만들어 두면 ReLU도 모듈로 등록되어 print에 나옵니다.
+# en: Made as nn.ReLU(), ReLU is a registered module too, and print lists it.
+print(nn.Sequential(nn.Conv2d(1, 4, kernel_size=(4, 4), bias=False), nn.ReLU()))
+
 # %% input
 # ko: 이미지 (H, W) 앞에 배치 축과 채널 축을 붙여 (1, 1, H, W)로 만듭니다.
 # en: Put a batch axis and a channel axis in front of the image (H, W): (1, 1, H, W).
@@ -118,11 +123,6 @@ print(f"{conv_layer[0, 0, row, col].item():.4f}")
 windows = np.lib.stride_tricks.sliding_window_view(gray_img, filter_1.shape)
 by_hand = (windows * filter_1).sum(axis=(2, 3))
 print(by_hand.shape, np.allclose(by_hand, conv_layer[0, 0].numpy(), atol=1e-5))
-
-# %% relu-module
-# ko: nn.ReLU()로 만들어 두면 ReLU도 모듈로 등록되어 print에 나옵니다.
-# en: Made as nn.ReLU(), ReLU is a registered module too, and print lists it.
-print(nn.Sequential(nn.Conv2d(1, 4, kernel_size=(4, 4), bias=False), nn.ReLU()))
 
 # %% size [markdown] lang="ko"
 # 4×4 필터 대신 5×5 필터를 쓰면 이 이미지의 특성 맵은 어떤 모양이 될까요? 출력 크기 공식으로
