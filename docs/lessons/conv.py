@@ -144,7 +144,8 @@ with torch.no_grad():
 
 # %% by-hand [markdown] lang="en"
 # Work out the largest value of f3's feature map by hand too: cut out the patch at that place,
-# multiply it cell by cell with `filter_3`, add up, and compare with the maximum of `conv_layer[0, 2]`.
+# multiply it cell by cell with `filter_3`, add up, and compare with the maximum of
+# `conv_layer[0, 2]`.
 
 # %% by-hand-answer role="answer"
 row3, col3 = np.unravel_index(conv_layer[0, 2].argmax().item(), conv_layer.shape[2:])

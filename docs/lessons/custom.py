@@ -62,7 +62,8 @@ print(tuple(valid.shape), np.allclose(edges_x[1:-1, 1:-1], valid.numpy(), atol=1
 
 # %% uint8
 # ko: uint8 이미지에 ddepth=-1을 쓰면 출력도 uint8이라서 음수는 0이, 255를 넘는 값은 255가 됩니다.
-# en: With ddepth=-1 a uint8 image gives uint8 output: negatives become 0, values over 255 become 255.
+# en: With ddepth=-1 a uint8 image gives uint8 output: negatives become 0,
+# en: values over 255 become 255.
 clipped = cv2.filter2D(card, -1, sobel_x)
 signed = cv2.filter2D(card, cv2.CV_32F, sobel_x)
 print(clipped.dtype, clipped.min(), clipped.max())
@@ -111,7 +112,8 @@ print(f"noise / {noise_plain / noise_blurred:.1f}  edge / {edge_plain / edge_blu
 # en: Weights that add up to 1 keep the brightness of flat areas and only soften the edges.
 gauss = np.array([[1, 2, 1], [2, 4, 2], [1, 2, 1]], dtype="float32") / 16
 smooth = cv2.filter2D(card_float, -1, gauss)
-print(gauss.sum(), f"{smooth.min():.4f} {smooth.max():.4f}", f"{card_float.min():.4f} {card_float.max():.4f}")
+print(gauss.sum(), f"{smooth.min():.4f} {smooth.max():.4f}")
+print(f"{card_float.min():.4f} {card_float.max():.4f}")
 
 # %% five [markdown] lang="ko"
 # 5×5 필터 `[[-1, -1, 0, 1, 1]] * 5`를 만들어 카드에 적용하고, 가장 큰 값을 소벨 x와

@@ -98,7 +98,7 @@ linear = nn.Conv2d(1, 4, kernel_size=(4, 4), bias=False)
 optimizer = torch.optim.Adam(linear.parameters(), lr=0.01)
 with torch.no_grad():
     raw_targets = [F.conv2d(x, weight) for x in images]
-for step in range(100):
+for _ in range(100):
     loss = sum(F.mse_loss(linear(x), t) for x, t in zip(images, raw_targets))
     optimizer.zero_grad()
     loss.backward()
