@@ -277,12 +277,15 @@ def setup_cells(lesson: Lesson, folder: Path | None = None) -> list[tuple[str, C
 
 
 def sources_digest(lesson: Lesson) -> str:
-    """Hash the source of a lesson and of every lesson its setup borrows from."""
+    """Hash the code a run of the lesson executes: its setup's cells, then its own.
+
+    Markdown and whole-line comments are left out: they change the notebooks and the page,
+    never what the code computes, so editing them redraws no figure.
+    """
     digest = hashlib.sha256()
-    names = [lesson.name, *dict.fromkeys(other for other, _ in lesson.needs())]
-    for name in names:
-        digest.update(name.encode() + b"\0")
-        digest.update((lesson.path.parent / f"{name}.py").read_bytes() + b"\0")
+    for owner, cell in setup_cells(lesson) + [(lesson.name, c) for c in lesson.code_cells()]:
+        code = [line for line in cell.lines if not line.lstrip().startswith("#")]
+        digest.update(f"{owner}:{cell.name}\0".encode() + "\n".join(code).encode() + b"\0")
     return digest.hexdigest()
 
 

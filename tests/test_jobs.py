@@ -77,6 +77,8 @@ def keys(jobs):
             {CURVE[0], OUTPUTS[0]},
         ),
         ("../docs/lessons/pooling.py", "nn.MaxPool2d(2, 2)", "nn.MaxPool2d(2)", set()),
+        ("../docs/lessons/relu.py", "# en: Apply ReLU", "# en: Now apply ReLU", set()),
+        ("../docs/lessons/relu.py", "# # 4. ReLU", "# # 4. The ReLU", set()),
     ],
 )
 def test_a_code_edit_changes_exactly_the_keys_that_reach_it(copy, path, old, new, changed):
