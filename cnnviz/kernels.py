@@ -36,7 +36,6 @@ def _constant(values: Any) -> NDArray[np.float32]:
     return array
 
 
-# --8<-- [start:lesson]
 FILTER_VALS = _constant([[-1, -1, 1, 1]] * 4)
 """The lesson's ``filter_vals``: dark on the left, bright on the right::
 
@@ -84,9 +83,7 @@ FILTER_4 = _constant(-FILTER_3)
 
 LESSON_FILTERS = _constant([FILTER_1, FILTER_2, FILTER_3, FILTER_4])
 """The four lesson filters stacked: shape ``(4, 4, 4)``, in the order f1, f2, f3, f4."""
-# --8<-- [end:lesson]
 
-# --8<-- [start:classic]
 SOBEL_X = _constant([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]])
 """Sobel x: brightness rising from left to right, smoothed along the column::
 
@@ -134,7 +131,6 @@ LAPLACIAN = _constant([[0, 1, 0], [1, -4, 1], [0, 1, 0]])
     +1 -4 +1
      0 +1  0
 """
-# --8<-- [end:classic]
 
 PRESETS: Mapping[str, NDArray[np.float32]] = {
     "f1": FILTER_1,

@@ -20,7 +20,6 @@ from .errors import ImageError, KernelError
 from .kernels import weight_from
 
 
-# --8<-- [start:net]
 class Net(nn.Module):
     """One convolution with fixed weights, then ReLU, then 2×2 max pooling."""
 
@@ -40,8 +39,6 @@ class Net(nn.Module):
         pooled_x = self.pool(activated_x)  # (B, N, (H-kh+1)//2, (W-kw+1)//2)
         return conv_x, activated_x, pooled_x
 
-    # --8<-- [end:net]
-
 
 @dataclass(frozen=True)
 class Stages:
@@ -58,7 +55,6 @@ class Stages:
     pooled: NDArray[np.float32]
 
 
-# --8<-- [start:run]
 def run(image: NDArray[np.floating], filters: Any, *, source: str = "image") -> Stages:
     """Pass one grayscale image through :class:`Net` built from ``filters``.
 
@@ -80,7 +76,6 @@ def run(image: NDArray[np.floating], filters: Any, *, source: str = "image") -> 
     with torch.no_grad():
         conv_x, activated_x, pooled_x = model(torch.from_numpy(pixels)[None, None])
     return Stages(conv=conv_x[0].numpy(), relu=activated_x[0].numpy(), pooled=pooled_x[0].numpy())
-    # --8<-- [end:run]
 
 
 def run_reference(image: NDArray[np.floating], filters: Any) -> Stages:
@@ -104,7 +99,6 @@ def run_reference(image: NDArray[np.floating], filters: Any) -> Stages:
     )
 
 
-# --8<-- [start:reference]
 def cross_correlate2d(image: NDArray[np.floating], kernel: NDArray[np.floating]) -> NDArray:
     """Slide ``kernel`` over ``image`` and sum the element-wise products at each place.
 
@@ -152,7 +146,6 @@ def max_pool2d(x: NDArray[np.floating], size: int = 2) -> NDArray:
         *x.shape[:-2], height // size, size, width // size, size
     )  # (..., H/size, size, W/size, size)
     return blocks.max(axis=(-3, -1))
-    # --8<-- [end:reference]
 
 
 def _checked_image(
