@@ -411,6 +411,8 @@ def plot_filter_history(
     history: NDArray[np.floating],
     steps: Sequence[int],
     target: NDArray[np.floating],
+    *,
+    narrow: bool = False,
 ) -> Figure:
     """Show filters as they are learned: one row per recorded step, the target row last.
 
@@ -418,6 +420,7 @@ def plot_filter_history(
         history: ``(S, N, kh, kw)``: the N filters at each of S steps.
         steps: The step of each row of ``history``.
         target: ``(N, kh, kw)``: the filters the learning aims at.
+        narrow: Drawn at a phone's width, so its labels stay large enough to read.
 
     Returns:
         A figure with ``(S + 1) × N`` axes on one signed scale; each row's label is its
@@ -425,8 +428,9 @@ def plot_filter_history(
     """
     rows = [*history, target]
     count = len(target)
-    side = WIDTH / (count + 1.5)
-    fig = Figure(figsize=(WIDTH * 0.8, len(rows) * side * 0.75), layout="constrained")
+    width = NARROW if narrow else WIDTH * 0.8
+    side = width / (count + 0.7)
+    fig = Figure(figsize=(width, len(rows) * side * 0.95), layout="constrained")
     axes = fig.subplots(len(rows), count, squeeze=False)
     limit = 1.2 * max(float(np.abs(r).max()) for r in rows)
     for row, (filters, label) in enumerate(zip(rows, [*map(str, steps), "$f$"], strict=True)):
@@ -461,7 +465,9 @@ def plot_loss(losses: Sequence[float], steps: Sequence[int]) -> Figure:
     return fig
 
 
-def plot_cnn(shapes: Sequence[Sequence[int]], symbols: Sequence[str]) -> Figure:
+def plot_cnn(
+    shapes: Sequence[Sequence[int]], symbols: Sequence[str], *, narrow: bool = False
+) -> Figure:
     """Draw a CNN as the tensors it passes along, with a symbol for each layer between them.
 
     A tensor ``(1, C, H, W)`` is a stack of C rectangles whose size follows H and W; a flat
@@ -471,13 +477,27 @@ def plot_cnn(shapes: Sequence[Sequence[int]], symbols: Sequence[str]) -> Figure:
     Args:
         shapes: The tensor's shape before the first layer and after each one.
         symbols: One symbol per layer, e.g. ``"⋆"`` for a convolution.
+        narrow: Two rows, the second starting from the tensor that ends the first.
 
     Returns:
-        A figure with one axes and no ticks.
+        A figure with one axes per row and no ticks.
     """
     largest = max(shape[-2] for shape in shapes if len(shape) == 4)
-    fig = Figure(figsize=(WIDTH + 0.8, 1.75), layout="constrained")
-    ax = fig.add_subplot()
+    half = len(symbols) // 2
+    rows = [(0, half), (half, len(symbols))] if narrow else [(0, len(symbols))]
+    width = NARROW if narrow else WIDTH + 0.8
+    fig = Figure(figsize=(width, (1.3 if narrow else 1.75) * len(rows)), layout="constrained")
+    for ax, (first, last) in zip(
+        fig.subplots(len(rows), 1, squeeze=False).ravel(), rows, strict=True
+    ):
+        _draw_layers(ax, shapes[first : last + 1], symbols[first:last], largest)
+    return fig
+
+
+def _draw_layers(
+    ax: Axes, shapes: Sequence[Sequence[int]], symbols: Sequence[str], largest: int
+) -> None:
+    """Draw tensors left to right, an arrow and a layer's symbol between each two."""
     x = 0.0
     for index, shape in enumerate(shapes):
         width = _draw_tensor(ax, x, shape, largest)
@@ -485,13 +505,13 @@ def plot_cnn(shapes: Sequence[Sequence[int]], symbols: Sequence[str]) -> Figure:
         x += width + 0.1
         if index < len(symbols):
             ax.annotate("", (x + 0.9, 0), (x + 0.05, 0), arrowprops={"arrowstyle": "->"})
-            ax.text(x + 0.47, 0.1, symbols[index], ha="center", va="bottom", fontsize=9)
+            size = 14 if len(symbols[index]) <= len("$\\star$") else 9  # a lone ⋆ is small
+            ax.text(x + 0.47, 0.1, symbols[index], ha="center", va="bottom", fontsize=size)
             x += 1.05
     ax.set_xlim(-0.1, x)
     ax.set_ylim(-0.95, 0.8)
     ax.set_aspect("equal")
     ax.set_axis_off()
-    return fig
 
 
 def _draw_tensor(ax: Axes, x: float, shape: Sequence[int], largest: int) -> float:

@@ -89,7 +89,8 @@ def gallery_jobs(images: Iterable[GalleryImage]) -> list[Job]:
         images: The gallery, as :func:`gallery_images` lists it.
 
     Returns:
-        Per image: a thumbnail, the input, the three stages' maps and the table rows.
+        Per image: a thumbnail, the input, the three stages' maps (each also in the narrow
+        layout phones get) and the table rows.
     """
     jobs = []
     for image in images:
@@ -98,8 +99,9 @@ def gallery_jobs(images: Iterable[GalleryImage]) -> list[Job]:
             Job(f"{folder}/thumbnail.png", "thumbnail", params),
             Job(f"{folder}/input.png", "input_image", params),
             *(
-                Job(f"{folder}/{stage}.png", "feature_maps", {"stage": stage, **params})
+                Job(f"{folder}/{stage}{suffix}.png", "feature_maps", {"stage": stage, **extra})
                 for stage in STAGES
+                for suffix, extra in (("", params), ("-narrow", {**params, "narrow": True}))
             ),
             Job(f"{folder}/rows.md", "stats_rows", params),
         ]

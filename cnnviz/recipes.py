@@ -146,10 +146,13 @@ def lesson_channel_sum(
     return figures.plot_channel_sum(pieces, total, _array(lesson, output), narrow=narrow)
 
 
-def lesson_filter_history(lesson: str, history: str, steps: str, target: str) -> Figure:
+def lesson_filter_history(
+    lesson: str, history: str, steps: str, target: str, narrow: bool = False
+) -> Figure:
     """The lesson's filters at each recorded step of learning, above the hand-made ones."""
+    recorded = list(_value(lesson, steps))
     return figures.plot_filter_history(
-        _array(lesson, history), list(_value(lesson, steps)), _array(lesson, target)
+        _array(lesson, history), recorded, _array(lesson, target), narrow=narrow
     )
 
 
@@ -168,11 +171,12 @@ LAYER_SYMBOLS = {
 """The symbol drawn for each kind of layer in a diagram of a network."""
 
 
-def lesson_cnn(lesson: str, model: str, shapes: str) -> Figure:
+def lesson_cnn(lesson: str, model: str, shapes: str, narrow: bool = False) -> Figure:
     """A diagram of the lesson's network: the shapes it printed, a symbol per layer."""
     kinds = [type(layer).__name__ for layer in _value(lesson, model)]
     symbols = [LAYER_SYMBOLS[kind] for kind in kinds]
-    return figures.plot_cnn([tuple(shape) for shape in _value(lesson, shapes)], symbols)
+    seen = [tuple(shape) for shape in _value(lesson, shapes)]
+    return figures.plot_cnn(seen, symbols, narrow=narrow)
 
 
 def sample_file(file_name: str) -> bytes:
@@ -186,7 +190,11 @@ def input_image(sample: str | None = None, path: str | None = None) -> Figure:
 
 
 def feature_maps(
-    stage: str, filters: str = "lesson", sample: str | None = None, path: str | None = None
+    stage: str,
+    filters: str = "lesson",
+    sample: str | None = None,
+    path: str | None = None,
+    narrow: bool = False,
 ) -> Figure:
     """One stage's feature maps for every filter of a named stack, for the gallery.
 
@@ -196,7 +204,8 @@ def feature_maps(
     stages = layers.run(_load(sample, path), FILTER_SETS[filters], source=source)
     photo = path is not None or samples.sample_path(sample) is not None
     labels = FILTER_LABELS.get(filters)
-    return figures.plot_feature_maps(getattr(stages, stage), labels, robust=photo)
+    maps = getattr(stages, stage)
+    return figures.plot_feature_maps(maps, labels, robust=photo, narrow=narrow)
 
 
 def thumbnail(sample: str | None = None, path: str | None = None) -> Figure:
