@@ -107,6 +107,25 @@ def lesson_output_value(
     return figures.plot_output_value(*arrays, row, col, narrow=narrow)
 
 
+def lesson_window_steps(
+    lesson: str, image: str, kernel: str, output: str, zoom: Sequence[str]
+) -> str:
+    """JSON for the sliding-window step-through: a small image, a filter and what it gave.
+
+    ``image`` is a crop of the lesson's image and ``output`` the conv map over that crop, as
+    the lesson cut them; ``zoom`` names the crop's row and column slices, for its coordinates.
+    The page's script steps the filter across the crop and fills in the output cell by cell.
+    """
+    top, _, left, _ = _zoom(lesson, zoom)
+    steps = {
+        "origin": [top, left],
+        "levels": np.round(_array(lesson, image) * 255).astype(int).tolist(),
+        "kernel": _array(lesson, kernel).astype(float).tolist(),
+        "output": np.round(_array(lesson, output).astype(float), 4).tolist(),
+    }
+    return json.dumps(steps, separators=(",", ":")) + "\n"
+
+
 def lesson_relu_curve(lesson: str, x: str, y: str) -> Figure:
     """The ReLU curve from the inputs and outputs the lesson computed."""
     return figures.plot_relu_curve(_array(lesson, x), _array(lesson, y))

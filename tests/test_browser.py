@@ -267,3 +267,30 @@ def test_no_page_is_wider_than_a_phone(site, browser, path):
         assert all(src.endswith("-narrow.png") for src in pictures), pictures
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("path", ["conv/", "en/conv/"])
+def test_the_sliding_window_steps_with_buttons_and_keys(site, page, path):
+    """The step-through starts at the first place; Next and the arrow keys move the window
+    one place, End jumps to the last; the status names the place and its sum."""
+    open_page(page, site, path)
+    steps = page.locator(".cnnviz-steps")
+    steps.scroll_into_view_if_needed()
+    page.wait_for_function("document.querySelector('.cnnviz-steps').dataset.step === '0'")
+    window = steps.locator(".cnnviz-steps-grid").first.locator("td.is-negative, td.is-positive")
+    assert window.count() == 16
+    assert steps.locator("button[data-step='-1']").is_disabled()
+    steps.locator("button[data-step='1']").click()
+    assert steps.get_attribute("data-step") == "1"
+    steps.focus()
+    page.keyboard.press("ArrowRight")
+    assert steps.get_attribute("data-step") == "2"
+    page.keyboard.press("End")
+    assert steps.get_attribute("data-step") == "15"
+    status = steps.locator(".cnnviz-steps-status").inner_text()
+    assert "16" in status
+    assert "764" in status  # (−51 − 242 + 242 + 242) × 4 rows
+    assert "2.9961" in status
+    output = steps.locator(".cnnviz-steps-grid").nth(1)
+    assert output.locator("td.is-current").inner_text() == "2.9961"
+    assert steps.locator("button[data-step='1']").is_disabled()

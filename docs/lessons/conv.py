@@ -105,6 +105,17 @@ for name, (rows, cols) in regions.items():
 zoom_rows, zoom_cols = slice(128, 176), slice(216, 264)
 viz_layer(conv_layer[:, :, zoom_rows, zoom_cols])
 
+# %% sliding
+# ko: 점선의 왼쪽 위 모서리를 담은 7×7 조각입니다. 4×4 필터는 이 조각 안에서 가로로 4자리,
+# ko: 세로로 4자리에 놓일 수 있으므로 출력은 4×4입니다.
+# en: A 7×7 patch holding the top-left corner of a dash. A 4×4 filter fits in it at 4 places
+# en: across and 4 down, so the output is 4×4.
+patch_rows, patch_cols = slice(198, 205), slice(249, 256)
+small_img = gray_img[patch_rows, patch_cols]
+small_out = conv_layer[0, 0, 198:202, 249:253]
+print(np.round(small_img * 255).astype(int))
+print(small_out)
+
 # %% one-value
 # ko: f1의 특성 맵에서 가장 큰 값이 나온 자리와, 그 자리에 겹치는 4×4 이미지 조각입니다.
 # en: Where f1's feature map is largest, and the 4×4 image patch under the filter there.
