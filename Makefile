@@ -11,7 +11,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 export NO_MKDOCS_2_WARNING := 1
 export DISABLE_MKDOCS_2_WARNING := true
 
-.PHONY: setup test lint serve build bench audit browser font lock clean
+.PHONY: setup test test-fast lint serve build bench audit browser font lock clean
 
 setup: $(STAMP)
 
@@ -24,6 +24,10 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 
 test: setup
 	$(BIN)/python -m pytest
+
+# The edit-test loop: every test that needs no built site, no browser and no notebook kernel.
+test-fast: setup
+	$(BIN)/python -m pytest -m "not site and not browser and not notebook"
 
 lint: setup
 	$(BIN)/ruff check .
