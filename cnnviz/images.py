@@ -18,8 +18,9 @@ Behaviour worth knowing:
   any pixel is decoded, so a hostile header cannot exhaust memory. A PNG's chunks are walked
   too, since OpenCV 5 allocates whatever a chunk's length field claims (up to 4 GB) before it
   notices the file is shorter.
-* Only regular files of at most :data:`MAX_FILE_BYTES` are read, so a device such as
-  ``/dev/zero`` or a mistaken huge file is refused instead of read into memory.
+* Only regular files of at most :data:`MAX_FILE_BYTES` are looked at, and they are checked
+  before they are opened (see :mod:`cnnviz.inputs`), so a device such as ``/dev/zero``, a
+  named pipe or a mistaken huge file is refused instead of read.
 * An image whose longer side exceeds :data:`MAX_SIDE` is shrunk with ``INTER_AREA`` and the
   ``cnnviz.images`` logger says so at INFO level.
 """
@@ -37,15 +38,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .errors import ImageError
+from .inputs import MAX_FILE_BYTES, read_input
 
 MAX_SIDE = 512
 """Longer side, in pixels, above which an image is downscaled: enough to see every edge."""
 
 MAX_PIXELS = 40_000_000
 """Largest image, in pixels, that is decoded at all (about 240 MB as 16-bit BGR)."""
-
-MAX_FILE_BYTES = 256 * 2**20
-"""Largest file, in bytes, that is read at all: far above any 40-megapixel PNG or JPEG."""
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +66,8 @@ def load_gray(path: str | Path, *, max_side: int = MAX_SIDE) -> NDArray[np.float
         FileNotFoundError: The file does not exist.
         ImageError: The file is not a usable image; the message names it and the problem.
     """
-    return decode_gray(_read_bytes(Path(path)), source=path, max_side=max_side)
+    data = read_input(path, limit=MAX_FILE_BYTES, error=ImageError, kind="image file").data
+    return decode_gray(data, source=path, max_side=max_side)
 
 
 def decode_gray(
@@ -104,22 +104,6 @@ def decode_gray(
     scale = 65535.0 if gray.dtype == np.uint16 else 255.0
     return (gray.astype(np.float32) / np.float32(scale)).astype(np.float32)  # [0, 1]
     # --8<-- [end:gray]
-
-
-def _read_bytes(path: Path) -> bytes:
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file")
-    if path.is_dir():
-        raise ImageError(path, "is a directory, not an image file")
-    if not path.is_file():
-        raise ImageError(path, "is not a regular file (a device, a pipe or a socket)")
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise ImageError(path, f"{size:,} bytes is too large; the limit is {MAX_FILE_BYTES:,}")
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise ImageError(path, f"cannot be read ({error.strerror or error})") from None
 
 
 def _sniff(data: bytes, source: str | Path) -> tuple[str, int, int]:

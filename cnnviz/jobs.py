@@ -24,15 +24,15 @@ import platform
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from . import samples, store
+from . import inputs, samples, store
 from .deps import CodeIndex, fingerprint
 from .errors import CnnvizError
 
 KEY_VERSION = 1
 """Bump when the meaning of a key changes, to retire every cached entry at once."""
+
 
 VERSIONED = ("torch", "numpy", "opencv-python-headless", "matplotlib", "pyoxipng")
 """Distributions whose version enters every key."""
@@ -195,20 +195,18 @@ def render(job: Job) -> bytes:
     return store.png_bytes(result)
 
 
-def _file_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _input_digest(params: Mapping[str, Any]) -> str | None:
     path = params.get("path")
     if "sample" in params:
         path = samples.sample_path(params["sample"])
     if path is None:
         return None  # a drawn sample: samples.py, already in the sources, decides its pixels
-    try:
-        return _file_digest(Path(path))
-    except OSError as error:
-        return f"unreadable: {error.strerror}"  # the render will report the problem
+    try:  # checked before it is read; the render reuses these very bytes
+        return inputs.read_input(path).digest
+    except FileNotFoundError:
+        return "unreadable: no such file"  # the render will report the problem
+    except CnnvizError as error:
+        return f"unreadable: {error.problem}"
 
 
 @functools.cache

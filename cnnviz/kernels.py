@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .errors import KernelError
+from .inputs import read_input
 
 MAX_KERNEL_SIDE = 15
 """Largest kernel side accepted: bigger kernels blur more than they teach."""
@@ -218,26 +220,19 @@ def parse_filters(spec: str, *, source: str = "--filters") -> NDArray[np.float32
 
 def _exists(spec: str) -> bool:
     try:
-        return Path(spec).exists()
+        return os.path.lexists(spec)  # a symlink loop exists too, and is then named as one
     except (OSError, ValueError):  # inline JSON can be too long, or odd, for a file name
         return False
 
 
 def _read_filter_file(path: Path) -> bytes:
-    try:
-        with path.open("rb") as file:
-            data = file.read(MAX_FILTER_FILE_BYTES + 1)  # bounded, even for /dev/zero
+    try:  # looked at before it is opened, so a named pipe or /dev/zero never blocks or floods
+        data = read_input(path, limit=MAX_FILTER_FILE_BYTES, error=KernelError, kind="JSON file")
     except FileNotFoundError:
         raise KernelError(path, "no such file") from None
-    except IsADirectoryError:
-        raise KernelError(path, "is a directory, not a JSON file") from None
-    except OSError as error:
-        raise KernelError(path, f"cannot be read ({error.strerror or error})") from None
-    if len(data) > MAX_FILTER_FILE_BYTES:
-        raise KernelError(path, f"larger than {MAX_FILTER_FILE_BYTES:,} bytes; not a filter file")
-    if not data.strip():
+    if not data.data.strip():
         raise KernelError(path, "empty file: expected JSON such as [[1, 0], [0, -1]]")
-    return data
+    return data.data
 
 
 def _parse_json(text: str | bytes, source: str, invalid: str) -> Any:
