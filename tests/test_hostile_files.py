@@ -18,9 +18,11 @@ import cv2
 import numpy as np
 import pytest
 from bounded import python_bounded, run_bounded
+from project import copy_project
 
 from cnnviz import inputs, jobs
 from cnnviz.errors import ImageError, KernelError
+from cnnviz.gallery import gallery_images, gallery_jobs
 from cnnviz.kernels import parse_filters
 from cnnviz.store import Store
 
@@ -143,3 +145,86 @@ def test_filter_file_json_is_read_through_the_same_checks(tmp_path):
     spec.write_text(json.dumps([[1.0] * 3] * 3) + " " * 1_000_001)
     with pytest.raises(KernelError, match="bytes is too large; the limit is 1,000,000"):
         parse_filters(str(spec))
+
+
+OUTSIDE = cv2.imencode(".jpg", np.full((24, 24, 3), 90, np.uint8))[1].tobytes()
+
+
+@pytest.fixture
+def odd_folder(tmp_path):
+    """A project whose gallery folder holds hidden files, links out of the project and a loop."""
+    root, outside = tmp_path / "project", tmp_path / "elsewhere"
+    folder = root / "docs" / "assets" / "gallery"
+    folder.mkdir(parents=True)
+    outside.mkdir()
+    (outside / "private.jpg").write_bytes(OUTSIDE)
+    (outside / "listed.jpg").write_bytes(OUTSIDE)
+    (root / "photos").mkdir()
+    (root / "photos" / "inside.png").write_bytes(RAMP)
+    (folder / ".hidden.png").write_bytes(RAMP)
+    (folder / "._photo.png").write_bytes(b"\x00\x05\x16\x07 AppleDouble")
+    (folder / "passwd.png").symlink_to("/etc/passwd")
+    (folder / "private.png").symlink_to(outside / "private.jpg")
+    (folder / "inside.png").symlink_to("../../../photos/inside.png")
+    (folder / "loop.png").symlink_to("loop.png")
+    return root, folder
+
+
+def test_the_gallery_skips_hidden_files_and_refuses_links_out_of_the_project(odd_folder):
+    """Dot-files are skipped; a dropped link out of the project is refused in one line naming
+    it, and nothing of it is read; a listed outside file is taken; a loop does not raise."""
+    root, folder = odd_folder
+    images = gallery_images(root, ["../elsewhere/listed.jpg"], folder)
+    added = {image.name: image for image in images if image.path}
+    assert sorted(added) == ["inside.png", "listed.jpg", "loop.png", "passwd.png", "private.png"]
+    refused = {name: image.problem for name, image in added.items() if image.problem}
+    assert sorted(refused) == ["passwd.png", "private.png"]
+    assert refused["passwd.png"].startswith(f"{folder / 'passwd.png'}: links outside the project")
+    assert "\n" not in refused["passwd.png"]
+    targets = {job.target.split("/")[1] for job in gallery_jobs(images)}
+    assert added["passwd.png"].slug not in targets
+    assert {added[name].slug for name in ("inside.png", "listed.jpg", "loop.png")} <= targets
+
+
+def mkdocs_build_bounded(root: Path, site: Path, *, strict: bool):
+    command = [sys.executable, "-m", "mkdocs", "build", "-f", str(root / "mkdocs.yml")]
+    command += ["-d", str(site), *(["--strict"] if strict else [])]
+    env = {"PYTHONPATH": str(root), "SITE_URL": "http://127.0.0.1:8000/"}
+    return run_bounded(command, cwd=root, env=env)
+
+
+@pytest.mark.site
+def test_a_build_with_hostile_gallery_files_ends_in_bounded_memory_and_names_each(tmp_path):
+    """/dev/zero, a FIFO, a 2 GB file, a loop, links to /etc/passwd and to a private photo, and
+    hidden files in the gallery folder: the build ends within 3 GB and 300 s, logs one line per
+    bad file (none for the hidden ones), publishes nothing of the outside files, and --strict
+    fails."""
+    root = copy_project(tmp_path / "project")
+    folder = root / "docs" / "assets" / "gallery"
+    for kind in KINDS:
+        hostile(folder, kind)
+    (tmp_path / "private.jpg").write_bytes(OUTSIDE)
+    (folder / "passwd.png").symlink_to("/etc/passwd")
+    (folder / "private.png").symlink_to(tmp_path / "private.jpg")
+    (folder / ".hidden.png").write_bytes(b"not even an image")
+    (folder / "._photo.png").write_bytes(b"\x00\x05\x16\x07 AppleDouble")
+
+    result = mkdocs_build_bounded(root, tmp_path / "site", strict=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("ERROR")]
+    named = sorted(re.search(r"/gallery/([^/:]+\.png)", line).group(1) for line in errors)
+    assert named == sorted(["passwd.png", "private.png", *(f"{kind}.png" for kind in KINDS)])
+    for name in ("passwd.png", "private.png"):
+        (line,) = [line for line in errors if f"/{name}: " in line]
+        assert "links outside the project" in line
+    site = tmp_path / "site"
+    slugs = {image.name: image.slug for image in gallery_images(root, [], folder)}
+    assert ".hidden.png" not in slugs
+    assert not list((site / "gallery" / slugs["private.png"]).glob("*.png"))  # no figure of it
+    passwd = Path("/etc/passwd").read_text(errors="replace").splitlines()[0]
+    assert not any(passwd in page.read_text(errors="replace") for page in site.rglob("*.html"))
+
+    strict = mkdocs_build_bounded(root, tmp_path / "strict", strict=True)
+    assert strict.returncode != 0
+    assert "Traceback" not in strict.stderr
