@@ -26,6 +26,11 @@ MAX_KERNEL_SIDE = 15
 MAX_FILTERS = 16
 """Most filters in one stack: the figures show one panel per filter."""
 
+MAX_WEIGHT_SUM = 1e37
+"""Largest sum of one filter's absolute values. On an image in [0, 1] its feature map then stays
+within ±1e37, so every value the network and the figures compute from it, differences
+included, is finite in float32 (whose largest value is about 3.4e38)."""
+
 MAX_FILTER_FILE_BYTES = 1_000_000
 """Largest filter file read: 16 filters of 15×15 numbers fit in it many times over."""
 
@@ -170,7 +175,8 @@ def weight_from(filters: Any, *, source: str = "filters") -> NDArray[np.float32]
         A contiguous float32 array of shape ``(N, 1, kh, kw)``.
 
     Raises:
-        KernelError: The filters are ragged, empty, non-numeric, non-finite or of a bad size.
+        KernelError: The filters are ragged, empty, non-numeric, non-finite, so large that
+            their feature maps would overflow, or of a bad size.
     """
     stack = _as_stack(filters, source)  # (N, kh, kw)
     count, height, width = stack.shape
@@ -184,6 +190,13 @@ def weight_from(filters: Any, *, source: str = "filters") -> NDArray[np.float32]
     values = stack.astype(np.float64)
     if not np.isfinite(values).all() or np.abs(values).max() > np.finfo(np.float32).max:
         raise KernelError(source, "values must be finite numbers (found NaN, inf or overflow)")
+    total = float(np.abs(values).sum(axis=(1, 2)).max())
+    if total > MAX_WEIGHT_SUM:
+        raise KernelError(
+            source,
+            f"a filter's values add up to {total:.3g} (in absolute value); above "
+            f"{MAX_WEIGHT_SUM:.0e} its feature maps would overflow float32",
+        )
     return np.ascontiguousarray(values[:, None], dtype=np.float32)  # (N, 1, kh, kw)
 
 
@@ -209,6 +222,8 @@ def parse_filters(spec: str, *, source: str = "--filters") -> NDArray[np.float32
     """
     if spec in FILTER_SETS:
         return weight_from(FILTER_SETS[spec], source=spec)[:, 0]
+    if not spec.strip():
+        raise KernelError(source, "is empty; give lesson, sobel, a JSON file or inline JSON")
     if spec.lower().endswith(".json") or _exists(spec):
         source = spec
         values = _parse_json(_read_filter_file(Path(spec)), source, "not valid JSON")
