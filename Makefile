@@ -11,13 +11,30 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 export NO_MKDOCS_2_WARNING := 1
 export DISABLE_MKDOCS_2_WARNING := true
 
-.PHONY: setup test test-fast lint serve build bench audit browser font lock clean
+.PHONY: setup test test-fast lint serve build bench audit browser debian-python font lock clean
 
 setup: $(STAMP)
 
-# Rebuilt only when a pin changes; a second `make setup` does nothing.
+# A .venv made by a Python that PYTHON=... on the command line does not name, or whose Python no
+# longer runs or is outside requires-python, is set up again from scratch.
+CHECK_PYTHON = tools/check_python.py
+ifneq ($(filter command line environment,$(origin PYTHON)),)
+SAME_PYTHON = --same-as "$$($(PYTHON) -c 'import sys; print(sys.version)')"
+endif
+ifneq ($(wildcard $(STAMP)),)
+ifneq ($(shell $(BIN)/python $(CHECK_PYTHON) --venv $(SAME_PYTHON) 2>/dev/null && echo ok),ok)
+$(shell rm -f $(STAMP))
+endif
+endif
+
+# Rebuilt only when a pin changes; a second `make setup` does nothing. A set-up that failed
+# leaves no stamp, and the next one checks the .venv it left before reusing it.
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(PYTHON) $(CHECK_PYTHON)
+	@if ! $(BIN)/python $(CHECK_PYTHON) --venv $(SAME_PYTHON) 2>/dev/null; then \
+	  if [ -e $(VENV) ]; then echo "make setup: .venv is broken or not made by $(PYTHON); making it again"; fi; \
+	  rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); \
+	fi
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
@@ -77,7 +94,15 @@ font: setup node_modules/.installed
 browser:
 	test -x /usr/bin/chromium || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium)
 
-# Re-lock after changing a top-level pin in pyproject.toml: both lock files are rewritten.
+# Debian's own python3 and venv module: the oldest Python that requires-python admits, on which
+# CI tests the lock.
+debian-python:
+	/usr/bin/python3 -c 'import ensurepip, venv' 2>/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3 python3-venv)
+	/usr/bin/python3 tools/check_python.py --oldest
+
+# Re-lock after changing a top-level pin in pyproject.toml: both lock files are rewritten. Lock
+# with the oldest admitted Python (PYTHON=/usr/bin/python3); tests/test_setup.py then checks that
+# every pin admits every Python in requires-python.
 LOCK := /tmp/cnnviz-lock
 FREEZE = $(LOCK)/bin/pip freeze --exclude cnnviz | sed 's/^torch==.*/torch==2.13.0/'
 lock:

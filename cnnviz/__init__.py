@@ -2,6 +2,7 @@
 
 The pipeline reads in module order::
 
+    inputs   read_input         a user's file, checked before it is read, then read once
     images   load_gray          file -> (H, W) float32 in [0, 1]
     kernels  LESSON_FILTERS     the four 4×4 edge filters, weight_from() and parse_filters()
     layers   Net, run, Stages   conv -> ReLU -> 2×2 max pooling, in torch and in numpy

@@ -9,8 +9,8 @@ What it promises:
 * Exit status 0 on success, 2 for a usage error (argparse prints it), and 1 for bad input,
   which prints one line to stderr, ``cnnviz: error: <file>: <problem>``, never a traceback.
 * ``--out`` (by default ``cnnviz-out``) is created, parents included, if it does not exist.
-  If it is a file, or if a figure would overwrite the input image, that is bad input, found
-  before any work is done.
+  If it is empty, a file or a symlink loop, or if a figure would overwrite the input image,
+  that is bad input, found before any work is done.
 * Nothing is lost. Every figure is rendered before the first file is written, and each file
   is replaced atomically by :func:`cnnviz.store.write_atomic`: whatever stops the run, each
   ``.png`` in ``--out`` is a whole old file or a whole new one. Only ``kill -9`` in mid-write
@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import logging
 import os
+import stat
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -33,7 +35,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from .errors import CnnvizError
+from .errors import CnnvizError, one_line
 from .images import load_gray
 from .kernels import FILTER_LABELS, parse_filters
 from .stages import STAGES
@@ -58,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(stop.code or 0)
     try:
         with _notes_printed():
-            _run(Path(args.image), args.filters, Path(args.out))
+            _run(_path(args.image, "IMAGE"), args.filters, _path(args.out, "--out"))
     except (CnnvizError, OSError) as error:
         print(f"cnnviz: error: {_one_line(error)}", file=sys.stderr)
         return 1
@@ -111,11 +113,28 @@ def _run(image_path: Path, spec: str, out: Path) -> None:
     _say(f"wrote {', '.join(target.name for target in targets.values())} to {out}")
 
 
+def _path(text: str, name: str) -> Path:
+    if not text.strip():  # Path("") is ".": an empty --out would write into the current folder
+        raise CnnvizError(name, "is empty; give a path")
+    return Path(text)
+
+
 def _check_out(out: Path, image: Path, targets: Mapping[str, Path]) -> None:
-    if out.exists() and not out.is_dir():
+    try:
+        info = out.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        info = None  # created later; a file above it is named when the first figure is written
+    except OSError as error:  # a symlink loop, or a folder that cannot be looked at
+        raise CnnvizError(out, f"--out cannot be used ({_reason(error)})") from None
+    if info is not None and not stat.S_ISDIR(info.st_mode):
         raise CnnvizError(out, "--out must be a folder, and this is a file")
-    if image.resolve() in {target.resolve() for target in targets.values()}:
+    # realpath, unlike Path.resolve() on Python 3.11, never raises on a symlink loop
+    if os.path.realpath(image) in {os.path.realpath(target) for target in targets.values()}:
         raise CnnvizError(image, "a figure in --out would overwrite this image; pick another --out")
+
+
+def _reason(error: OSError) -> str:
+    return "a symbolic link loop" if error.errno == errno.ELOOP else error.strerror or str(error)
 
 
 def _compute(
@@ -159,7 +178,7 @@ def _one_line(error: Exception) -> str:
         text = f"{error.filename}: {error.strerror}"
     else:
         text = str(error)
-    return text.replace("\n", "\\n")  # a file name may hold a newline; the error stays one line
+    return one_line(text)  # a file name may hold a newline; the error stays one line
 
 
 def _say(line: str) -> None:

@@ -121,12 +121,12 @@ def _parsed(name: str, path: Path) -> _Module:
     source = path.read_text(encoding="utf-8")
     key = (name, hashlib.sha256(source.encode()).hexdigest())
     if key not in _PARSED:
-        _PARSED[key] = _parse(name, source)
+        _PARSED[key] = _parse(name, source, path)
     return _PARSED[key]
 
 
-def _parse(module: str, source: str) -> _Module:
-    tree = ast.parse(source)
+def _parse(module: str, source: str, path: Path) -> _Module:
+    tree = ast.parse(source, filename=str(path))  # a SyntaxError then names the file and line
     origins = _imports(tree)
     sources: dict[str, str] = {}
     nodes: dict[str, ast.stmt] = {}

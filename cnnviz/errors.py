@@ -2,6 +2,24 @@
 
 from __future__ import annotations
 
+import re
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """Write line breaks and other control characters as escapes, e.g. a newline as ``\\n``.
+
+    A file may be named ``"new\\nline.png"``; a message that names it must still be one line.
+
+    Args:
+        text: Any text.
+
+    Returns:
+        The text, with each control character as Python would write it in a string literal.
+    """
+    return _CONTROL.sub(lambda match: repr(match.group(0))[1:-1], text)
+
 
 class CnnvizError(ValueError):
     """Bad input that the user can fix: an unreadable image or an invalid kernel.
@@ -10,7 +28,7 @@ class CnnvizError(ValueError):
     """
 
     def __init__(self, source: object, problem: str) -> None:
-        self.source = str(source)
+        self.source = one_line(str(source))
         self.problem = problem
         super().__init__(f"{self.source}: {problem}")
 

@@ -7,17 +7,24 @@ An author adds images in two ways, and both feed the same list:
 
 Each image gets a slug for its page and figure folder. A slug is made of ASCII letters, digits
 and hyphens only, so no file name, however odd, can reach a URL, a path or the page's markup.
+
+What the folder may hold is checked before anything is read. Hidden files (``.name.png``, or
+the ``._name.png`` that macOS leaves) are skipped. A symlink that leads out of the project is
+refused, so that dropping a link to ``/etc/passwd`` or to a private photo publishes nothing;
+listing its path under ``extra.cnnviz.gallery`` says that it is meant, and lets it in.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import one_line
 from .jobs import Job
 from .markup import alt_text, markdown_text, title_value
 from .samples import sample_names, sample_path
@@ -36,12 +43,15 @@ class GalleryImage:
         name: What the reader sees as the image's name: a sample's name or the file's name.
         sample: The sample's name, for a sample.
         path: The file, for an author's image.
+        problem: Why the image is refused before anything is read, as one log line; its page
+            then says that its figures could not be made.
     """
 
     slug: str
     name: str
     sample: str | None = None
     path: Path | None = None
+    problem: str | None = None
 
     def params(self) -> dict[str, str]:
         """The recipe parameters that name this image as input."""
@@ -57,27 +67,41 @@ def gallery_images(root: Path, listed: Iterable[str], folder: Path) -> list[Gall
         folder: The drop-in folder; it may be missing.
 
     Returns:
-        One entry per image, without repeats.
+        One entry per image, without repeats; a refused image carries its ``problem``.
     """
     images = [
         GalleryImage(slug=name.replace("_", "-"), name=name, sample=name) for name in sample_names()
     ]
-    dropped = sorted(p for p in folder.glob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
-    seen: set[Path] = set()
-    for path in [root / item for item in listed] + dropped:
-        path = Path(path)
-        if path.resolve() in seen:
+    dropped = sorted(
+        path
+        for path in folder.glob("*")
+        if path.suffix.lower() in IMAGE_SUFFIXES and not path.name.startswith(".")
+    )
+    seen: set[str] = set()
+    for path, explicit in [(root / item, True) for item in listed] + [(p, False) for p in dropped]:
+        real = os.path.realpath(path)  # Path.resolve() raises on a symlink loop on Python 3.11
+        if real in seen:
             continue
-        seen.add(path.resolve())
-        images.append(GalleryImage(slug=_slug(path, root), name=path.name, path=path))
+        seen.add(real)
+        problem = None if explicit else _outside(path, real, root)
+        images.append(GalleryImage(_slug(path, root), path.name, path=path, problem=problem))
     return images
 
 
+def _outside(path: Path, real: str, root: Path) -> str | None:
+    if Path(real).is_relative_to(os.path.realpath(root)):
+        return None
+    return (
+        f"{one_line(str(path))}: links outside the project (to {one_line(real)}), so it is not "
+        "published; "
+        "list it under extra.cnnviz.gallery in mkdocs.yml if it is meant to be"
+    )
+
+
 def _slug(path: Path, root: Path) -> str:
-    try:
-        where = path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:  # outside the project: its absolute path still names it uniquely
-        where = path.resolve().as_posix()
+    real, project = Path(os.path.realpath(path)), Path(os.path.realpath(root))
+    # Outside the project, its absolute path still names it uniquely.
+    where = real.relative_to(project).as_posix() if real.is_relative_to(project) else str(real)
     readable = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")[:32] or "image"
     return f"{readable}-{hashlib.sha256(where.encode()).hexdigest()[:8]}"
 
@@ -89,11 +113,13 @@ def gallery_jobs(images: Iterable[GalleryImage]) -> list[Job]:
         images: The gallery, as :func:`gallery_images` lists it.
 
     Returns:
-        Per image: a thumbnail, the input, the three stages' maps (each also in the narrow
-        layout phones get) and the table rows.
+        Per image that is not refused: a thumbnail, the input, the three stages' maps (each
+        also in the narrow layout phones get) and the table rows.
     """
     jobs = []
     for image in images:
+        if image.problem:
+            continue  # refused: nothing of it is read
         folder, params = f"gallery/{image.slug}", image.params()
         jobs += [
             Job(f"{folder}/thumbnail.png", "thumbnail", params),
@@ -126,7 +152,8 @@ def gallery_files(
     for language, strings in tomllib.loads(templates["gallery-strings.toml"]).items():
         cards = []
         for image in images:
-            complete = all(job.target in results for job in gallery_jobs([image]))
+            made = all(job.target in results for job in gallery_jobs([image]))
+            complete = made and image.problem is None
             kind = "image" if complete else "missing"
             name = strings["names"].get(image.sample, image.name) if image.sample else image.name
             files[f"gallery/{image.slug}.{language}.md"] = _fill(

@@ -18,10 +18,14 @@ Behaviour worth knowing:
   any pixel is decoded, so a hostile header cannot exhaust memory. A PNG's chunks are walked
   too, since OpenCV 5 allocates whatever a chunk's length field claims (up to 4 GB) before it
   notices the file is shorter.
-* Only regular files of at most :data:`MAX_FILE_BYTES` are read, so a device such as
-  ``/dev/zero`` or a mistaken huge file is refused instead of read into memory.
+* A JPEG must hold at least one bit of data per 8×8 block its header claims: a header that
+  claims 6000×6000 pixels over 5 KB of data would otherwise decode to a flat gray picture.
+* Only regular files of at most :data:`MAX_FILE_BYTES` are looked at, and they are checked
+  before they are opened (see :mod:`cnnviz.inputs`), so a device such as ``/dev/zero``, a
+  named pipe or a mistaken huge file is refused instead of read.
 * An image whose longer side exceeds :data:`MAX_SIDE` is shrunk with ``INTER_AREA`` and the
-  ``cnnviz.images`` logger says so at INFO level.
+  ``cnnviz.images`` logger says so at INFO level. A strip so long and thin that its shorter
+  side would end up under :data:`MIN_SIDE` is refused instead, by the size it has in its file.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .errors import ImageError
+from .inputs import MAX_FILE_BYTES, read_input
+from .kernels import MAX_KERNEL_SIDE
 
 MAX_SIDE = 512
 """Longer side, in pixels, above which an image is downscaled: enough to see every edge."""
@@ -44,12 +50,14 @@ MAX_SIDE = 512
 MAX_PIXELS = 40_000_000
 """Largest image, in pixels, that is decoded at all (about 240 MB as 16-bit BGR)."""
 
-MAX_FILE_BYTES = 256 * 2**20
-"""Largest file, in bytes, that is read at all: far above any 40-megapixel PNG or JPEG."""
+MIN_SIDE = MAX_KERNEL_SIDE + 1
+"""Shorter side, in pixels, below which an image is never shrunk: every kernel that
+:func:`cnnviz.kernels.weight_from` accepts, followed by 2×2 pooling, fits in it."""
 
 log = logging.getLogger(__name__)
 
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_JPEG_HUFFMAN = {0xC0, 0xC1, 0xC2, 0xC3}
 _JPEG_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
 
 
@@ -67,7 +75,8 @@ def load_gray(path: str | Path, *, max_side: int = MAX_SIDE) -> NDArray[np.float
         FileNotFoundError: The file does not exist.
         ImageError: The file is not a usable image; the message names it and the problem.
     """
-    return decode_gray(_read_bytes(Path(path)), source=path, max_side=max_side)
+    data = read_input(path, limit=MAX_FILE_BYTES, error=ImageError, kind="image file").data
+    return decode_gray(data, source=path, max_side=max_side)
 
 
 def decode_gray(
@@ -97,13 +106,11 @@ def decode_gray(
             f"{kind} header claims {width}×{height} pixels; the limit is "
             f"{MAX_PIXELS // 1_000_000} megapixels",
         )
-    # --8<-- [start:gray]
     bgr = _decode(data, kind, source)  # (H, W, 3): OpenCV's channel order is B, G, R
     gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)  # (H, W), uint8 or uint16
     gray = _shrink(gray, max_side, source)
     scale = 65535.0 if gray.dtype == np.uint16 else 255.0
     return (gray.astype(np.float32) / np.float32(scale)).astype(np.float32)  # [0, 1]
-    # --8<-- [end:gray]
 
 
 def encode_png(levels: NDArray[np.uint8]) -> bytes:
@@ -119,22 +126,6 @@ def encode_png(levels: NDArray[np.uint8]) -> bytes:
     if not ok:
         raise ValueError(f"OpenCV could not encode a {levels.shape} {levels.dtype} array as PNG")
     return encoded.tobytes()
-
-
-def _read_bytes(path: Path) -> bytes:
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file")
-    if path.is_dir():
-        raise ImageError(path, "is a directory, not an image file")
-    if not path.is_file():
-        raise ImageError(path, "is not a regular file (a device, a pipe or a socket)")
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise ImageError(path, f"{size:,} bytes is too large; the limit is {MAX_FILE_BYTES:,}")
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise ImageError(path, f"cannot be read ({error.strerror or error})") from None
 
 
 def _sniff(data: bytes, source: str | Path) -> tuple[str, int, int]:
@@ -192,6 +183,7 @@ def _jpeg_size(data: bytes) -> tuple[int, int]:
             if data.find(b"\xff\xd9", pos) < 0:
                 raise ValueError("truncated JPEG: the end-of-image marker is missing")
             height, width = struct.unpack_from(">HH", data, pos + 5)
+            _check_jpeg_length(len(data), marker, width, height)
             return width, height
         if marker == 0x01 or 0xD0 <= marker <= 0xD8:  # markers without a length
             pos += 2
@@ -199,6 +191,19 @@ def _jpeg_size(data: bytes) -> tuple[int, int]:
         (length,) = struct.unpack_from(">H", data, pos + 2)
         pos += 2 + length
     raise ValueError("corrupt JPEG: no frame header")
+
+
+def _check_jpeg_length(length: int, marker: int, width: int, height: int) -> None:
+    """Refuse a JPEG too short for its size: Huffman coding spends at least one bit on every
+    8×8 block (or, lossless, on every pixel), and libjpeg paints what is missing flat gray."""
+    if marker not in _JPEG_HUFFMAN:
+        return  # arithmetic coding can spend less than a bit on a block
+    units = width * height if marker == 0xC3 else -(-width // 8) * -(-height // 8)
+    if length < units // 8:
+        raise ValueError(
+            f"truncated JPEG: its header claims {width}×{height} pixels, which take at least "
+            f"{units // 8:,} bytes, and the file has {length:,}"
+        )
 
 
 def _webp_size(data: bytes) -> tuple[int, int]:
@@ -249,5 +254,11 @@ def _shrink(gray: NDArray[np.generic], max_side: int, source: str | Path) -> NDA
         return gray
     scale = max_side / max(height, width)
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    if min(size) < MIN_SIDE:  # a strip no kernel could cross, or that no figure could show
+        raise ImageError(
+            source,
+            f"the {height}×{width} image would shrink to {size[1]}×{size[0]} to fit {max_side} "
+            f"px, under {MIN_SIDE} px across; crop it to at most {max_side // MIN_SIDE}:1",
+        )
     log.info("%s: downscaled %d×%d to %d×%d (max side %d)", source, width, height, *size, max_side)
     return cv2.resize(gray, size, interpolation=cv2.INTER_AREA)

@@ -6,7 +6,9 @@ goes. :func:`job_key` hashes everything that decides the result's bytes:
 * the source of every definition the recipe reaches, from ``recipes.py`` through the modules
   it uses, found by reading the code (see :mod:`cnnviz.deps`); an edit elsewhere leaves the
   key alone, so only what changed is redrawn;
-* the bytes of the input image (parameter ``sample`` or ``path``) and the parameters;
+* the bytes of the input image (parameter ``sample`` or ``path``) and the parameters, with a
+  file inside the project named by its path from the project's folder, never by where the
+  checkout happens to be;
 * the versions of torch, numpy, OpenCV, matplotlib and oxipng.
 
 Computing a key imports neither torch nor matplotlib, so a build whose results are all cached
@@ -20,6 +22,7 @@ import hashlib
 import importlib
 import importlib.metadata
 import json
+import os
 import platform
 import time
 from collections.abc import Iterable, Mapping
@@ -27,12 +30,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import lessons, samples, store
-from .deps import CodeIndex, fingerprint
+from . import inputs, lessons, samples, store
+from .deps import PACKAGE, CodeIndex, fingerprint
 from .errors import CnnvizError
 
-KEY_VERSION = 1
+KEY_VERSION = 2
 """Bump when the meaning of a key changes, to retire every cached entry at once."""
+
+PROJECT = PACKAGE.parent
+"""The folder that holds the package: files under it enter keys by their path from here."""
 
 VERSIONED = ("torch", "numpy", "opencv-python-headless", "matplotlib", "pyoxipng")
 """Distributions whose version enters every key."""
@@ -119,7 +125,7 @@ def job_key(job: Job, code: CodeIndex | None = None) -> str:
     record = {
         "key_version": KEY_VERSION,
         "recipe": job.recipe,
-        "params": job.params,
+        "params": _portable(job.params),
         "code": (code or CodeIndex()).digest([("recipes", job.recipe), ENCODER]),
         "input": _input_digest(job.params),
         "versions": _versions(),
@@ -195,22 +201,32 @@ def render(job: Job) -> bytes:
     return store.png_bytes(result)
 
 
-def _file_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _input_digest(params: Mapping[str, Any]) -> str | None:
-    if "lesson" in params:  # its code: the sources of the lesson and of those it borrows from
+    if "lesson" in params:  # the code the lesson runs, its own cells and those it borrows
         return lessons.sources_digest(lessons.read_lesson(params["lesson"]))
     path = params.get("path")
     if "sample" in params:
         path = samples.sample_path(params["sample"])
     if path is None:
         return None  # a drawn sample: samples.py, already in the sources, decides its pixels
-    try:
-        return _file_digest(Path(path))
-    except OSError as error:
-        return f"unreadable: {error.strerror}"  # the render will report the problem
+    try:  # checked before it is read; the render reuses these very bytes
+        return inputs.read_input(path).digest
+    except FileNotFoundError:
+        return "unreadable: no such file"  # the render will report the problem
+    except CnnvizError as error:
+        return f"unreadable: {error.problem}"
+
+
+def _portable(params: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The parameters as a key holds them: a file inside the project by its path from the
+    project's folder, so that a cache moved with a checkout (CI, a second clone) still hits."""
+    path = params.get("path")
+    if not isinstance(path, str):
+        return params
+    real = Path(os.path.realpath(path))
+    if not real.is_relative_to(PROJECT):
+        return params  # an outside file stays where it is when the checkout moves
+    return {**params, "path": real.relative_to(PROJECT).as_posix()}
 
 
 @functools.cache

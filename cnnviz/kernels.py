@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -17,12 +18,18 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .errors import KernelError
+from .inputs import read_input
 
 MAX_KERNEL_SIDE = 15
 """Largest kernel side accepted: bigger kernels blur more than they teach."""
 
 MAX_FILTERS = 16
 """Most filters in one stack: the figures show one panel per filter."""
+
+MAX_WEIGHT_SUM = 1e37
+"""Largest sum of one filter's absolute values. On an image in [0, 1] its feature map then stays
+within ±1e37, so every value the network and the figures compute from it, differences
+included, is finite in float32 (whose largest value is about 3.4e38)."""
 
 MAX_FILTER_FILE_BYTES = 1_000_000
 """Largest filter file read: 16 filters of 15×15 numbers fit in it many times over."""
@@ -168,7 +175,8 @@ def weight_from(filters: Any, *, source: str = "filters") -> NDArray[np.float32]
         A contiguous float32 array of shape ``(N, 1, kh, kw)``.
 
     Raises:
-        KernelError: The filters are ragged, empty, non-numeric, non-finite or of a bad size.
+        KernelError: The filters are ragged, empty, non-numeric, non-finite, so large that
+            their feature maps would overflow, or of a bad size.
     """
     stack = _as_stack(filters, source)  # (N, kh, kw)
     count, height, width = stack.shape
@@ -182,6 +190,13 @@ def weight_from(filters: Any, *, source: str = "filters") -> NDArray[np.float32]
     values = stack.astype(np.float64)
     if not np.isfinite(values).all() or np.abs(values).max() > np.finfo(np.float32).max:
         raise KernelError(source, "values must be finite numbers (found NaN, inf or overflow)")
+    total = float(np.abs(values).sum(axis=(1, 2)).max())
+    if total > MAX_WEIGHT_SUM:
+        raise KernelError(
+            source,
+            f"a filter's values add up to {total:.3g} (in absolute value); above "
+            f"{MAX_WEIGHT_SUM:.0e} its feature maps would overflow float32",
+        )
     return np.ascontiguousarray(values[:, None], dtype=np.float32)  # (N, 1, kh, kw)
 
 
@@ -207,6 +222,8 @@ def parse_filters(spec: str, *, source: str = "--filters") -> NDArray[np.float32
     """
     if spec in FILTER_SETS:
         return weight_from(FILTER_SETS[spec], source=spec)[:, 0]
+    if not spec.strip():
+        raise KernelError(source, "is empty; give lesson, sobel, a JSON file or inline JSON")
     if spec.lower().endswith(".json") or _exists(spec):
         source = spec
         values = _parse_json(_read_filter_file(Path(spec)), source, "not valid JSON")
@@ -218,26 +235,19 @@ def parse_filters(spec: str, *, source: str = "--filters") -> NDArray[np.float32
 
 def _exists(spec: str) -> bool:
     try:
-        return Path(spec).exists()
+        return os.path.lexists(spec)  # a symlink loop exists too, and is then named as one
     except (OSError, ValueError):  # inline JSON can be too long, or odd, for a file name
         return False
 
 
 def _read_filter_file(path: Path) -> bytes:
-    try:
-        with path.open("rb") as file:
-            data = file.read(MAX_FILTER_FILE_BYTES + 1)  # bounded, even for /dev/zero
+    try:  # looked at before it is opened, so a named pipe or /dev/zero never blocks or floods
+        data = read_input(path, limit=MAX_FILTER_FILE_BYTES, error=KernelError, kind="JSON file")
     except FileNotFoundError:
         raise KernelError(path, "no such file") from None
-    except IsADirectoryError:
-        raise KernelError(path, "is a directory, not a JSON file") from None
-    except OSError as error:
-        raise KernelError(path, f"cannot be read ({error.strerror or error})") from None
-    if len(data) > MAX_FILTER_FILE_BYTES:
-        raise KernelError(path, f"larger than {MAX_FILTER_FILE_BYTES:,} bytes; not a filter file")
-    if not data.strip():
+    if not data.data.strip():
         raise KernelError(path, "empty file: expected JSON such as [[1, 0], [0, -1]]")
-    return data
+    return data.data
 
 
 def _parse_json(text: str | bytes, source: str, invalid: str) -> Any:

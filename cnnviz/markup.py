@@ -1,7 +1,9 @@
 """Put untrusted text, such as a file's name, into generated Markdown so it shows as text only.
 
 A file may be named ``<img src=x onerror=alert(1)>.png``. Each function here makes such a name
-inert for one place in a page: running text, alt text, or a YAML front-matter value.
+inert for one place in a page: running text, alt text, or a YAML front-matter value. A name may
+also hold a line break, which would end a heading or a front-matter line; running text and
+titles show each control character as its Unicode symbol instead (a newline as ``␊``).
 """
 
 from __future__ import annotations
@@ -9,6 +11,9 @@ from __future__ import annotations
 import html
 import json
 import re
+
+# Control characters, and the line breaks that YAML and str.splitlines() know beside "\n".
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 # Characters that Markdown or its extensions read as syntax: emphasis, code, links, tables,
 # headings, and the math delimiters of arithmatex ($...$, \(...\), \[...\]).
@@ -25,9 +30,11 @@ def markdown_text(text: str) -> str:
         text: Any text, e.g. a file name.
 
     Returns:
-        Markdown that renders as exactly ``text``.
+        Markdown that renders as exactly ``text``, on one line.
     """
-    escaped = html.escape(text, quote=False)  # & < > first, so the references below stay intact
+    escaped = html.escape(
+        _visible(text), quote=False
+    )  # & < > first, so the references below stay intact
     return _SYNTAX.sub(lambda match: f"&#{ord(match.group(0))};", escaped)
 
 
@@ -52,4 +59,16 @@ def title_value(text: str) -> str:
     Returns:
         A YAML double-quoted scalar holding ``text`` with ``&``, ``<`` and ``>`` as entities.
     """
-    return json.dumps(html.escape(text, quote=False), ensure_ascii=False)
+    return json.dumps(html.escape(_visible(text), quote=False), ensure_ascii=False)
+
+
+def _visible(text: str) -> str:
+    return _CONTROL.sub(lambda match: _symbol(ord(match.group(0))), text)
+
+
+def _symbol(code: int) -> str:
+    if code < 0x20:
+        return chr(0x2400 + code)  # the Control Pictures block: "␊" for a newline
+    if code == 0x7F:
+        return "\u2421"  # ␡
+    return "\u2424" if code in (0x85, 0x2028, 0x2029) else "\ufffd"  # ␤ for a line break

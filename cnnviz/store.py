@@ -154,6 +154,23 @@ class Store:
         """Save a small table of strings under ``name``, atomically."""
         write_atomic(self._memo(name), json.dumps(table, sort_keys=True).encode())
 
+    def remove_temporaries(self) -> int:
+        """Remove the temporary files that writes cut short have left in the store.
+
+        :func:`write_atomic` writes ``.<name>.<random>.tmp`` and renames it; a process killed in
+        between leaves it behind, and nothing else would ever remove it. Call this only while
+        no other process writes to the store, since a file being written looks the same.
+
+        Returns:
+            How many files were removed.
+        """
+        removed = 0
+        for path in self.root.rglob(".*.tmp"):
+            if path.is_file():
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
     def _memo(self, name: str) -> Path:
         return self.root / "memo" / f"{name}.json"
 

@@ -1,7 +1,8 @@
 """Write the gallery: an index page and one page per image, in both languages, with figures.
 
 The images are the samples, the files listed under `extra.cnnviz.gallery` in `mkdocs.yml`, and
-the files in `docs/assets/gallery/`. Page prose lives in `gen/templates/`.
+the files in `docs/assets/gallery/`; a refused file (a link out of the project) is named in one
+log line, in the first language pass only. Page prose lives in `gen/templates/`.
 """
 
 import logging
@@ -21,7 +22,9 @@ config = mkdocs_gen_files.config
 listed = config.extra.get("cnnviz", {}).get("gallery", [])
 images = gallery_images(ROOT, listed, Path(config.docs_dir) / "assets" / "gallery")
 results, report = run_jobs(gallery_jobs(images), Store(ROOT / ".cache" / "cnnviz"))
-for line in report.errors():
+first_pass = not getattr(config.plugins.get("i18n"), "building", False)  # one per language
+refused = [image.problem for image in images if image.problem and first_pass]
+for line in [*refused, *report.errors()]:
     log.error("cnnviz: %s", line)
 log.info("cnnviz gallery: %s", report.summary())
 

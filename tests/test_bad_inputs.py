@@ -63,6 +63,14 @@ def png_with_bad_idat() -> bytes:
     return bytes(data)
 
 
+def jpeg_claiming(width: int, height: int) -> bytes:
+    """A whole 64×64 JPEG (about 5 KB with its padding) whose frame header claims another size."""
+    data = bytearray(encoded(np.random.default_rng(2).integers(0, 256, (64, 64), np.uint8), ".jpg"))
+    frame = data.index(b"\xff\xc0")
+    struct.pack_into(">HH", data, frame + 5, height, width)
+    return bytes(data)
+
+
 GRADIENT = np.tile(np.arange(0, 256, 8, dtype=np.uint8), (32, 1))  # 32×32, a left-right ramp
 
 FILE_CASES = {
@@ -85,6 +93,14 @@ FILE_CASES = {
     "1×1 image": (encoded(np.zeros((1, 1), np.uint8)), "the 1×1 image is smaller than the 4×4"),
     "3×9 image": (encoded(np.zeros((3, 9), np.uint8)), "the 3×9 image is smaller than the 4×4"),
     "4×4 image": (encoded(np.zeros((4, 4), np.uint8)), "too small for a 4×4 kernel and 2×2"),
+    "4×5000 strip": (
+        encoded(np.zeros((4, 5000), np.uint8)),
+        "the 4×5000 image would shrink to 1×512 to fit 512 px, under 16 px across",
+    ),
+    "JPEG header claiming 6000×6000 over 5 KB": (
+        jpeg_claiming(6000, 6000),
+        "truncated JPEG: its header claims 6000×6000 pixels, which take at least 70,312 bytes",
+    ),
 }
 
 
@@ -121,6 +137,35 @@ def test_file_above_the_size_limit_is_refused_unread(capfd, monkeypatch, tmp_pat
     assert_one_line_error(capfd, [path], str(path), "bytes is too large; the limit is 100")
 
 
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="symbolic links")
+@pytest.mark.parametrize("where", ["IMAGE", "--out", "--filters"])
+def test_a_symlink_loop_is_one_line_wherever_it_is_given(capfd, tmp_path, where):
+    """A symlink loop as the image, as --out or as --filters: one line naming it, no traceback
+    (Path.resolve() raises RuntimeError on a loop on Python 3.11)."""
+    loop = tmp_path / "loop.png"
+    loop.symlink_to(loop.name)
+    image = tmp_path / "ramp.png"
+    image.write_bytes(encoded(GRADIENT))
+    args = {
+        "IMAGE": [loop, "--out", tmp_path / "out"],
+        "--out": [image, "--out", loop],
+        "--filters": [image, "--filters", loop, "--out", tmp_path / "out"],
+    }[where]
+    problem = "is a symbolic link loop"
+    if where == "--out":
+        problem = r"--out cannot be used \(a symbolic link loop\)"
+    assert_one_line_error(capfd, args, str(loop), problem)
+
+
+def test_an_empty_out_is_refused_not_taken_as_the_current_folder(capfd, tmp_path, monkeypatch):
+    """--out '' would write into the current folder; it is a usage mistake named in one line."""
+    image = tmp_path / "ramp.png"
+    image.write_bytes(encoded(GRADIENT))
+    monkeypatch.chdir(tmp_path)
+    assert_one_line_error(capfd, [image, "--out", ""], "--out", "is empty; give a path")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["ramp.png"]
+
+
 def assert_one_line_error(capfd, args, source: str, problem: str) -> None:
     code = cli.main([str(arg) for arg in args])
     out, err = capfd.readouterr()
@@ -136,6 +181,11 @@ KERNEL_CASES = {
     "-Infinity": ("[[1, -Infinity], [0, 1]]", "values must be finite numbers, not -Infinity"),
     "overflow": ("[[1e999, 0], [0, 1]]", r"values must be finite numbers \(found NaN, inf"),
     "float32 overflow": ("[[1e39, 0], [0, 1]]", "finite numbers"),
+    "sum past float32": (
+        "[[3e38, 3e38], [3e38, 3e38]]",
+        r"a filter's values add up to 1\.2e\+39 \(in absolute value\); above 1e\+37",
+    ),
+    "empty spec": ("", "is empty; give lesson, sobel, a JSON file or inline JSON"),
     "empty": ("[]", "empty: the filter has no values"),
     "empty rows": ("[[], []]", "empty: the filter has no values"),
     "0-d": ("5", "a single number is not a filter"),

@@ -22,6 +22,7 @@ from cnnviz.images import load_gray
 pytestmark = pytest.mark.site
 
 HOSTILE = "<img src=x onerror=alert(1)>.png"
+NEWLINE = "new\nline.png"
 KOREAN = "photos/고양이 사진.jpg"
 
 
@@ -29,9 +30,11 @@ class Attributes(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.found: list[tuple[str, str]] = []
+        self.values: list[tuple[str, str, str]] = []
 
     def handle_starttag(self, tag, attrs):
         self.found += [(tag, name) for name, _ in attrs]
+        self.values += [(tag, name, value or "") for name, value in attrs]
 
 
 def configure(root, listed):
@@ -45,6 +48,8 @@ def odd(tmp_path_factory):
     picture = np.random.default_rng(5).integers(0, 256, (48, 64, 3), dtype=np.uint8)
     (root / "photos").mkdir()
     assert cv2.imwrite(str(root / "docs" / "assets" / "gallery" / HOSTILE), picture)
+    encoded = cv2.imencode(".png", picture)[1].tobytes()
+    (root / "docs" / "assets" / "gallery" / NEWLINE).write_bytes(encoded)
     (root / KOREAN).write_bytes(cv2.imencode(".jpg", picture)[1].tobytes())
     configure(root, [KOREAN])
     port, site_dir = free_port(), tmp_path_factory.mktemp("odd-site")
@@ -76,6 +81,30 @@ def test_a_hostile_file_name_shows_as_text_never_as_markup(odd):
     html = (site_dir / "gallery" / slugs[HOSTILE] / "index.html").read_text()
     assert HOSTILE in unescape(re.sub(r"<[^>]+>", "", html))  # shown as text...
     assert "onerror=alert(1)>" not in html  # ...and never as a tag
+
+
+def test_a_line_break_in_a_name_stays_inside_the_page_heading(odd):
+    """A file named "new\\nline.png" gets one heading, showing the break as "␊"."""
+    _, site_dir, _, _, slugs = odd
+    html = (site_dir / "gallery" / slugs[NEWLINE] / "index.html").read_text()
+    article = html[html.index("<article") :]
+    headings = re.findall(r"<h1[^>]*>(.*?)</h1>", article, re.S)
+    shown = [unescape(re.sub(r"<[^>]+>", "", h)).rstrip("¶") for h in headings]  # no permalink
+    assert shown == ["new␊line.png"]
+    assert "<p>line.png" not in article
+
+
+def test_footer_links_are_named_with_the_title_escaped_once(odd):
+    """A footer link's aria-label reads "Next: <img src=…>.png" to a screen reader, never
+    "&lt;img…": Material escapes the (already escaped) title a second time there."""
+    _, site_dir, _, _, _ = odd
+    labels = []
+    for page in site_dir.rglob("*.html"):
+        parser = Attributes()
+        parser.feed(page.read_text(encoding="utf-8"))
+        labels += [value for tag, name, value in parser.values if name == "aria-label"]
+    assert not [label for label in labels if re.search(r"&(lt|gt|amp);", label)]
+    assert any(label.endswith(f": {HOSTILE}") for label in labels)
 
 
 def test_the_hostile_name_is_inert_in_a_browser_even_through_search(odd, browser):

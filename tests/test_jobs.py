@@ -100,6 +100,24 @@ def test_input_image_bytes_enter_the_key(copy, tmp_path):
     assert copy.job_key(job) != first
 
 
+def test_a_key_holds_the_path_from_the_project_not_the_checkout(copy, monkeypatch, tmp_path):
+    """The same image in two checkouts in different folders gets the same key, so a cache moved
+    with its checkout (CI, a second clone) still hits; another path in the project does not."""
+    found = []
+    for checkout in ("one", "two/deeper"):
+        root = tmp_path / checkout
+        (root / "docs").mkdir(parents=True)
+        (root / "docs" / "photo.png").write_bytes(b"\x89PNG same")
+        monkeypatch.setattr(copy, "PROJECT", root)
+        params = {"stage": "conv", "path": str(root / "docs" / "photo.png")}
+        found.append(copy.job_key(copy.Job("g/conv.png", "feature_maps", params)))
+    assert found[0] == found[1]
+    other = tmp_path / "two" / "deeper" / "docs" / "other.png"
+    other.write_bytes(b"\x89PNG same")
+    params = {"stage": "conv", "path": str(other)}
+    assert copy.job_key(copy.Job("g/conv.png", "feature_maps", params)) != found[1]
+
+
 def test_parameters_and_recipe_enter_the_key(copy):
     """A different stage, sample or recipe gives a different key; the target name does not."""
     job = copy.Job("a.png", "feature_maps", {"stage": "conv", "sample": "road"})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import queue
+import re
 import subprocess
 import sys
 import threading
@@ -13,7 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import MKDOCS_ENV, free_port
+from conftest import MKDOCS_ENV, free_port, mkdocs_build
 from project import copy_project, edit
 
 pytestmark = pytest.mark.site
@@ -113,8 +114,10 @@ class Server:
                 return line
         raise AssertionError(f"no {text!r} in the log:\n" + "".join(self.log))
 
-    def get(self, path: str) -> bytes:
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/{path}") as response:
+    def get(self, path: str, timeout: float = 120) -> bytes:
+        """Fetch a page; the timeout fails the test when the server holds the request."""
+        address = f"http://127.0.0.1:{self.port}/{path}"
+        with urllib.request.urlopen(address, timeout=timeout) as response:
             assert response.status == 200
             return response.read()
 
@@ -159,3 +162,59 @@ def test_serve_rebuilds_with_fresh_code_and_survives_failures(tmp_path):
         assert b"<html" in server.get("en/gallery/")
     finally:
         server.stop()
+
+
+def without_livereload(html: bytes) -> bytes:
+    """A served page without the script the server injects, which carries the build's epoch."""
+    return re.sub(rb"<script>[^<]*livereload[^<]*</script>", b"", html)
+
+
+def test_serve_keeps_the_last_good_site_through_broken_code_and_a_missing_snippet(tmp_path):
+    """A syntax error in cnnviz, then a missing snippet: each is logged in one line (the first
+    names the file and line), every page and figure is still served as it last built, at once,
+    and fixing the mistake rebuilds as usual."""
+    root = copy_project(tmp_path / "project")
+    figures = root / FIGURES
+    line = figures.read_text().splitlines().index("WIDTH = 7.2") + 1
+    server = Server(root)
+    try:
+        server.wait_for("Serving on")
+        page, figure = server.get("conv/"), server.get("figures/conv.png")
+
+        edit(figures, "WIDTH = 7.2", "WIDTH = (7.2")
+        error = server.wait_for("rebuild failed")
+        assert error.strip() == (
+            "ERROR   -  cnnviz: rebuild failed, last good site kept: "
+            f"cnnviz/figures.py:{line}: SyntaxError: '(' was never closed"
+        )
+        server.wait_for("Reloading browsers")
+        assert server.get("figures/conv.png", timeout=30) == figure
+        assert without_livereload(server.get("conv/", timeout=30)) == without_livereload(page)
+
+        edit(figures, "WIDTH = (7.2", "WIDTH = 7.2")
+        server.wait_for("cnnviz playground:")
+        server.wait_for("Reloading browsers")
+        english = server.get("en/conv/")
+
+        snippet = '--8<-- "cnnviz/layers.py:net"'
+        edit(root / "docs" / "conv.en.md", snippet, snippet.replace(":net", ":no_such_part"))
+        error = server.wait_for("rebuild failed")
+        assert error.strip().endswith(
+            "SnippetMissingError: Snippet section 'no_such_part' could not be located"
+        )
+        server.wait_for("Reloading browsers")
+        assert without_livereload(server.get("en/conv/", timeout=30)) == without_livereload(english)
+        assert server.get("figures/conv.png", timeout=30) == figure
+    finally:
+        server.stop()
+
+
+def test_broken_code_still_fails_a_strict_build_naming_the_file_and_line(tmp_path):
+    """`mkdocs build --strict` (and a plain build) still fails on a syntax error in cnnviz, and
+    the error names the real file and line rather than "<unknown>"."""
+    root = copy_project(tmp_path / "project")
+    edit(root / FIGURES, "WIDTH = 7.2", "WIDTH = (7.2")
+    result = mkdocs_build(tmp_path / "site", "http://127.0.0.1:8000/", root / "mkdocs.yml")
+    assert result.returncode != 0
+    assert f'File "{root / FIGURES}", line ' in result.stderr
+    assert "<unknown>" not in result.stderr

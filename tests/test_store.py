@@ -92,3 +92,21 @@ def test_last_good_follows_the_latest_remembered_key(tmp_path):
     cache.remember("figures/conv.png", "01" * 32)
     cache.remember("figures/conv.png", "02" * 32)
     assert cache.last_good("figures/conv.png") == b"new"
+
+
+def test_remove_temporaries_removes_what_cut_short_writes_left_and_nothing_else(tmp_path):
+    """Only write_atomic's hidden ``.<name>.<random>.tmp`` files go; entries and refs stay."""
+    cache = store.Store(tmp_path / "cache")
+    cache.put("ab" * 32, b"figure")
+    cache.remember("figures/a.png", "ab" * 32)
+    stray = [
+        tmp_path / "cache" / "objects" / "ab" / ".abab.k2j3h4g5.tmp",
+        tmp_path / "cache" / "outputs" / ".net-repr.txt.q1w2e3r4.tmp",
+    ]
+    for path in stray:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"half")
+    assert cache.remove_temporaries() == 2
+    assert not any(path.exists() for path in stray)
+    assert cache.get("ab" * 32) == b"figure"
+    assert cache.last_good("figures/a.png") == b"figure"

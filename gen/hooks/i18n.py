@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -25,6 +26,8 @@ from mkdocs.utils import get_relative_url
 
 SEARCH_CONFIG = {"en": {"lang": ["en"], "separator": r"[\s\-]+", "pipeline": ["stopWordFilter"]}}
 """Search settings per non-default language; the default language uses the plugin's own."""
+
+log = logging.getLogger("mkdocs.plugins.cnnviz")
 
 _CONFIG_SCRIPT = re.compile(
     r'(<script id="__config" type="application/json">)(.*?)(</script>)', re.S
@@ -103,7 +106,16 @@ def on_post_build(config):
         )
         if root:
             for name in ("sitemap.xml", "sitemap.xml.gz"):
-                shutil.copyfile(site / name, site / root / name)
+                _copy_sitemap(site / name, site / root / name)
+
+
+def _copy_sitemap(source, target):
+    # gen/hooks/build_lock.py keeps other cnnviz builds out of this folder; anything else that
+    # empties it meanwhile costs the language's sitemap, not the build.
+    try:
+        shutil.copyfile(source, target)
+    except FileNotFoundError:
+        log.warning("cnnviz: %s vanished during the build; is another build writing here?", source)
 
 
 def _language_root(language, i18n):

@@ -8,7 +8,9 @@
   at build time, which browsers render natively.
 - Light pages: each `<img>` gets its width and height, so nothing jumps while loading, and
   every figure after the first loads lazily.
-- Accessible chrome: Material's search dialog gets a name, in the page's language.
+- Accessible chrome: Material's search dialog gets a name, in the page's language, and the
+  footer's links are named once-escaped: a gallery title arrives already escaped (see
+  `cnnviz.markup.title_value`), and Material escapes it again only there.
 - Fast first paint: the lightbox's script loads at the end of the page, not in its head, and
   each `##` section is a `<section>` that the browser lays out only when it nears the screen
   (`content-visibility: auto` in cnnviz.css).
@@ -41,6 +43,8 @@ _IMG = re.compile(r"<img\b[^>]*>")
 _LIGHTBOX_SCRIPT = re.compile(r'<script src="[^"]*glightbox\.min\.js"></script>')
 _SEARCH_DIALOG = '<div class="md-search" data-md-component="search" role="dialog">'
 _SEARCH_PLACEHOLDER = re.compile(r'class="md-search__input"[^>]*placeholder="([^"]+)"')
+_FOOTER_LABEL = re.compile(r'(<a href="[^"]*" class="md-footer__link[^"]*" aria-label=")([^"]*)(")')
+_ESCAPED_TWICE = re.compile(r"&amp;(amp|lt|gt);")
 _SRC = re.compile(r'\ssrc="([^"]+)"')
 # A comment (skipped), or a tag: its name, and whether it closes or closes itself.
 _TAG = re.compile(r"""<!--.*?-->|<(/?)([a-zA-Z][^\s/>]*)(?:"[^"]*"|'[^']*'|[^'">])*?(/?)>""", re.S)
@@ -136,7 +140,8 @@ def on_post_page(output, page, config):
         return tag[:-1].rstrip("/").rstrip() + extra + ">"
 
     head, sep, body = output.partition('<article class="md-content__inner')
-    return _move_lightbox_script(_name_search_dialog(head + sep + _IMG.sub(size_and_defer, body)))
+    output = head + sep + _IMG.sub(size_and_defer, body)
+    return _move_lightbox_script(_name_search_dialog(_footer_labels(output)))
 
 
 def _move_lightbox_script(output):
@@ -149,6 +154,16 @@ def _move_lightbox_script(output):
     output = output[: tag.start()] + output[tag.end() :]
     start -= tag.end() - tag.start()
     return output[:start] + tag.group(0) + output[start:]
+
+
+def _footer_labels(output):
+    """Undo Material's second escape of a title in a footer link's aria-label, so that a
+    screen reader says "Next: <img…", not "Next: &lt;img…"."""
+
+    def once(match):
+        return match.group(1) + _ESCAPED_TWICE.sub(r"&\1;", match.group(2)) + match.group(3)
+
+    return _FOOTER_LABEL.sub(once, output)
 
 
 def _name_search_dialog(output):

@@ -1,0 +1,138 @@
+"""Interrupted and concurrent builds: a second build into the same folder waits for the first
+and says so, and what a killed build leaves behind is removed by the next one."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import MKDOCS_ENV
+from project import copy_project
+
+fcntl = pytest.importorskip("fcntl")
+
+pytestmark = pytest.mark.site
+
+
+def start_build(root: Path, site: Path) -> subprocess.Popen[str]:
+    command = [sys.executable, "-m", "mkdocs", "build", "-f", str(root / "mkdocs.yml")]
+    return subprocess.Popen(
+        [*command, "-d", str(site)],
+        cwd=root,
+        env={**os.environ, **MKDOCS_ENV, "PYTHONPATH": str(root)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def finish(build: subprocess.Popen[str]) -> str:
+    _, err = build.communicate(timeout=300)
+    assert build.returncode == 0, err[-3000:]
+    return err
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory):
+    return copy_project(tmp_path_factory.mktemp("project"))
+
+
+def test_a_build_waits_while_the_site_folder_is_locked_and_says_so(root, tmp_path):
+    """While another build holds the site folder, a build logs one line that it waits, writes
+    nothing, and completes once the folder is free."""
+    site = tmp_path / "site"
+    site.mkdir()
+    holder = os.open(site, os.O_RDONLY)
+    fcntl.flock(holder, fcntl.LOCK_EX)  # stands for a build that is writing the folder
+    try:
+        build = start_build(root, site)
+        for line in build.stderr:  # ends early only if the build never waits
+            if "waiting for it to finish" in line:
+                break
+        assert line.strip() == (
+            f"INFO    -  cnnviz: another build is writing {site}; waiting for it to finish"
+        )
+        time.sleep(1)
+        assert build.poll() is None
+        assert list(site.iterdir()) == []
+    finally:
+        os.close(holder)
+    finish(build)
+    assert (site / "en" / "conv" / "index.html").is_file()
+
+
+def test_two_builds_into_one_folder_both_succeed(root, tmp_path):
+    """Two builds started together into one folder both succeed, one after the other, and the
+    site they leave is whole."""
+    site = tmp_path / "site"
+    for _ in range(2):
+        builds = [start_build(root, site) for _ in range(2)]
+        for build in builds:
+            finish(build)
+        for page in ("index.html", "en/conv/index.html", "en/sitemap.xml"):
+            assert (site / page).is_file(), page
+        index = json.loads((site / "en" / "search" / "search_index.json").read_text())
+        assert index["docs"]
+
+
+def owner_record(root: Path, pid: int) -> Path:
+    return root / ".cache" / "cnnviz" / "owners" / f"{pid}.json"
+
+
+def wait_for_temporary_folder(root: Path, build: subprocess.Popen[str]) -> Path:
+    """The mkdocs-gen-files folder that ``build`` notes for itself, once it exists."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        assert build.poll() is None, "the build ended before noting its folder"
+        try:
+            folders = json.loads(owner_record(root, build.pid).read_text())["folders"]
+        except (OSError, ValueError, KeyError):
+            folders = []
+        found = [Path(f) for f in folders if "mkdocs_gen_files_" in f and Path(f).is_dir()]
+        if found:
+            return found[0]
+        time.sleep(0.05)
+    raise AssertionError("no temporary folder was noted")
+
+
+def test_what_a_killed_build_left_is_removed_by_the_next_build(root, tmp_path):
+    """After kill -9, its mkdocs-gen-files folder and a cut-short cache write remain; the next
+    build removes both, but not while another build of the project holds the cache."""
+    build = start_build(root, tmp_path / "killed")
+    folder = wait_for_temporary_folder(root, build)
+    build.kill()
+    build.communicate()
+    assert folder.is_dir()
+    stray = root / ".cache" / "cnnviz" / "objects" / "00" / ".00ab.x7k2p9q1.tmp"
+    stray.parent.mkdir(parents=True, exist_ok=True)
+    stray.write_bytes(b"half a figure")
+
+    cache = os.open(root / ".cache" / "cnnviz", os.O_RDONLY)
+    fcntl.flock(cache, fcntl.LOCK_SH)  # another build of the project is running
+    try:
+        finish(start_build(root, tmp_path / "one"))
+    finally:
+        os.close(cache)
+    assert stray.exists()  # it could have been that build's own write in progress
+    assert not folder.exists()  # its process is gone, so its folder goes
+    assert not owner_record(root, build.pid).exists()
+
+    log = finish(start_build(root, tmp_path / "two"))
+    assert not stray.exists()
+    assert "removed 1 temporary files that interrupted builds left" in log
+
+
+def test_sigterm_stops_a_build_that_then_removes_its_own_folder(root, tmp_path):
+    """SIGTERM ends a build as Ctrl-C does, so it removes its temporary folder itself."""
+    build = start_build(root, tmp_path / "site")
+    folder = wait_for_temporary_folder(root, build)
+    build.send_signal(signal.SIGTERM)
+    build.communicate(timeout=120)
+    assert build.returncode != 0
+    assert not folder.exists()

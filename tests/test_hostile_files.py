@@ -1,0 +1,230 @@
+"""Hostile files: a device, a pipe, a huge file or a symlink loop is judged by a look, never read.
+
+Every case that could hang or fill memory if the checks regressed runs in a child process
+under a memory ceiling and a time limit (see ``bounded.py``): a regression fails the test
+instead of taking the machine down.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from bounded import python_bounded, run_bounded
+from project import copy_project
+
+from cnnviz import inputs, jobs
+from cnnviz.errors import ImageError, KernelError
+from cnnviz.gallery import gallery_images, gallery_jobs
+from cnnviz.kernels import parse_filters
+from cnnviz.store import Store
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs and /dev/zero are POSIX")
+
+RAMP = cv2.imencode(".png", np.tile(np.arange(0, 256, 8, dtype=np.uint8), (32, 1)))[1].tobytes()
+
+
+def hostile(folder: Path, kind: str, suffix: str = ".png") -> Path:
+    """Make one hostile file in ``folder``, named like an image (or with ``suffix``)."""
+    path = folder / f"{kind}{suffix}"
+    if kind == "zero":
+        path.symlink_to("/dev/zero")
+    elif kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "huge":
+        with path.open("wb") as file:
+            file.truncate(2 * 2**30)  # 2 GB, sparse: it takes no disk, but read() would fill RAM
+    elif kind == "loop":
+        path.symlink_to(path.name)
+    return path
+
+
+KINDS = ["zero", "fifo", "huge", "loop"]
+PROBLEMS = {
+    "zero": "is not a regular file (a device, a pipe or a socket)",
+    "fifo": "is not a regular file (a device, a pipe or a socket)",
+    "huge": "2,147,483,648 bytes is too large; the limit is 268,435,456",
+    "loop": "is a symbolic link loop",
+}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_keying_and_loading_a_hostile_gallery_file_reads_nothing(tmp_path, kind):
+    """The cache key of a hostile file and its load both finish within 1 GB and 60 s, and the
+    load says in one line what is wrong with it."""
+    path = hostile(tmp_path, kind)
+    code = (
+        "from cnnviz.jobs import Job, job_key\n"
+        "from cnnviz.images import load_gray\n"
+        f"print(job_key(Job('gallery/x/input.png', 'input_image', {{'path': {str(path)!r}}})))\n"
+        f"try:\n    load_gray({str(path)!r})\nexcept Exception as error:\n    print(error)\n"
+    )
+    result = python_bounded(code, memory=2**30, seconds=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    key, message = result.stdout.splitlines()
+    assert re.fullmatch(r"[0-9a-f]{64}", key)
+    assert message == f"{path}: {PROBLEMS[kind]}"
+
+
+def test_a_gallery_file_is_opened_once_for_its_keys_and_its_renders(tmp_path, monkeypatch):
+    """Keying three figures of one image and rendering them opens the file once, not once per
+    key plus once per render."""
+    image = tmp_path / "ramp.png"
+    image.write_bytes(RAMP)
+    opened = []
+    real_os_open, real_io_open = os.open, io.open
+
+    def os_open(path, *args, **kwargs):
+        opened.append(Path(path))
+        return real_os_open(path, *args, **kwargs)
+
+    def io_open(file, *args, **kwargs):
+        if isinstance(file, str | os.PathLike):
+            opened.append(Path(file))
+        return real_io_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", os_open)
+    monkeypatch.setattr(io, "open", io_open)
+    inputs._remembered.clear()
+    params = {"path": str(image)}
+    work = [
+        jobs.Job("g/thumbnail.png", "thumbnail", params),
+        jobs.Job("g/input.png", "input_image", params),
+        jobs.Job("g/rows.md", "stats_rows", params),
+    ]
+    results, report = jobs.run_jobs(work, Store(tmp_path / "cache"))
+    assert report.rendered == 3
+    assert opened.count(image) == 1
+
+
+def test_a_file_edited_between_reads_is_read_again(tmp_path):
+    """What is remembered is keyed by the file's identity on disk: new bytes are read anew."""
+    path = tmp_path / "kernel.json"
+    path.write_text("[[1, 0], [0, 1]]")
+    first = inputs.read_input(path)
+    path.write_text("[[0, 1], [1, 0], [9, 9]]")
+    second = inputs.read_input(path)
+    assert second.data == b"[[0, 1], [1, 0], [9, 9]]"
+    assert second.digest != first.digest
+    assert inputs.read_input(path) is second
+
+
+def test_a_file_that_grows_past_its_size_while_read_is_refused(tmp_path):
+    """A file whose size stat cannot tell (like those in /proc) is still read at most to the
+    limit, plus one chunk."""
+    path = tmp_path / "notes.json"
+    path.write_bytes(b"[" * 5000)
+    with pytest.raises(ImageError, match="is too large; the limit is 100"):
+        inputs.read_input(path, limit=100, error=ImageError)
+    with pytest.raises(ImageError, match="grew past the limit of 100 bytes"):
+        inputs.read_input("/proc/self/environ", limit=100, error=ImageError)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "zero", "loop"])
+def test_a_hostile_filters_file_is_one_line_and_never_blocks(tmp_path, kind):
+    """--filters naming a FIFO, /dev/zero or a loop exits 1 with one line, within 60 s."""
+    image = tmp_path / "ramp.png"
+    image.write_bytes(RAMP)
+    spec = hostile(tmp_path, kind, ".json")
+    command = [sys.executable, "-m", "cnnviz", str(image), "--filters", str(spec)]
+    result = run_bounded(command, cwd=tmp_path, memory=2**30, seconds=60)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == f"cnnviz: error: {spec}: {PROBLEMS[kind]}\n"
+
+
+def test_filter_file_json_is_read_through_the_same_checks(tmp_path):
+    """A JSON file of filters over the size limit is refused from its size, unread."""
+    spec = tmp_path / "big.json"
+    spec.write_text(json.dumps([[1.0] * 3] * 3) + " " * 1_000_001)
+    with pytest.raises(KernelError, match="bytes is too large; the limit is 1,000,000"):
+        parse_filters(str(spec))
+
+
+OUTSIDE = cv2.imencode(".jpg", np.full((24, 24, 3), 90, np.uint8))[1].tobytes()
+
+
+@pytest.fixture
+def odd_folder(tmp_path):
+    """A project whose gallery folder holds hidden files, links out of the project and a loop."""
+    root, outside = tmp_path / "project", tmp_path / "elsewhere"
+    folder = root / "docs" / "assets" / "gallery"
+    folder.mkdir(parents=True)
+    outside.mkdir()
+    (outside / "private.jpg").write_bytes(OUTSIDE)
+    (outside / "listed.jpg").write_bytes(OUTSIDE)
+    (root / "photos").mkdir()
+    (root / "photos" / "inside.png").write_bytes(RAMP)
+    (folder / ".hidden.png").write_bytes(RAMP)
+    (folder / "._photo.png").write_bytes(b"\x00\x05\x16\x07 AppleDouble")
+    (folder / "passwd.png").symlink_to("/etc/passwd")
+    (folder / "private.png").symlink_to(outside / "private.jpg")
+    (folder / "inside.png").symlink_to("../../../photos/inside.png")
+    (folder / "loop.png").symlink_to("loop.png")
+    return root, folder
+
+
+def test_the_gallery_skips_hidden_files_and_refuses_links_out_of_the_project(odd_folder):
+    """Dot-files are skipped; a dropped link out of the project is refused in one line naming
+    it, and nothing of it is read; a listed outside file is taken; a loop does not raise."""
+    root, folder = odd_folder
+    images = gallery_images(root, ["../elsewhere/listed.jpg"], folder)
+    added = {image.name: image for image in images if image.path}
+    assert sorted(added) == ["inside.png", "listed.jpg", "loop.png", "passwd.png", "private.png"]
+    refused = {name: image.problem for name, image in added.items() if image.problem}
+    assert sorted(refused) == ["passwd.png", "private.png"]
+    assert refused["passwd.png"].startswith(f"{folder / 'passwd.png'}: links outside the project")
+    assert "\n" not in refused["passwd.png"]
+    targets = {job.target.split("/")[1] for job in gallery_jobs(images)}
+    assert added["passwd.png"].slug not in targets
+    assert {added[name].slug for name in ("inside.png", "listed.jpg", "loop.png")} <= targets
+
+
+def mkdocs_build_bounded(root: Path, site: Path, *, strict: bool):
+    command = [sys.executable, "-m", "mkdocs", "build", "-f", str(root / "mkdocs.yml")]
+    command += ["-d", str(site), *(["--strict"] if strict else [])]
+    env = {"PYTHONPATH": str(root), "SITE_URL": "http://127.0.0.1:8000/"}
+    return run_bounded(command, cwd=root, env=env)
+
+
+@pytest.mark.site
+def test_a_build_with_hostile_gallery_files_ends_in_bounded_memory_and_names_each(tmp_path):
+    """/dev/zero, a FIFO, a 2 GB file, a loop, links to /etc/passwd and to a private photo, and
+    hidden files in the gallery folder: the build ends within 3 GB and 300 s, logs one line per
+    bad file (none for the hidden ones), publishes nothing of the outside files, and --strict
+    fails."""
+    root = copy_project(tmp_path / "project")
+    folder = root / "docs" / "assets" / "gallery"
+    for kind in KINDS:
+        hostile(folder, kind)
+    (tmp_path / "private.jpg").write_bytes(OUTSIDE)
+    (folder / "passwd.png").symlink_to("/etc/passwd")
+    (folder / "private.png").symlink_to(tmp_path / "private.jpg")
+    (folder / ".hidden.png").write_bytes(b"not even an image")
+    (folder / "._photo.png").write_bytes(b"\x00\x05\x16\x07 AppleDouble")
+
+    result = mkdocs_build_bounded(root, tmp_path / "site", strict=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("ERROR")]
+    named = sorted(re.search(r"/gallery/([^/:]+\.png)", line).group(1) for line in errors)
+    assert named == sorted(["passwd.png", "private.png", *(f"{kind}.png" for kind in KINDS)])
+    for name in ("passwd.png", "private.png"):
+        (line,) = [line for line in errors if f"/{name}: " in line]
+        assert "links outside the project" in line
+    site = tmp_path / "site"
+    slugs = {image.name: image.slug for image in gallery_images(root, [], folder)}
+    assert ".hidden.png" not in slugs
+    assert not list((site / "gallery" / slugs["private.png"]).glob("*.png"))  # no figure of it
+    passwd = Path("/etc/passwd").read_text(errors="replace").splitlines()[0]
+    assert not any(passwd in page.read_text(errors="replace") for page in site.rglob("*.html"))
+
+    strict = mkdocs_build_bounded(root, tmp_path / "strict", strict=True)
+    assert strict.returncode != 0
+    assert "Traceback" not in strict.stderr
