@@ -23,6 +23,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .errors import one_line
 from .jobs import Job
@@ -86,6 +87,37 @@ def gallery_images(root: Path, listed: Iterable[str], folder: Path) -> list[Gall
         problem = None if explicit else _outside(path, real, root)
         images.append(GalleryImage(_slug(path, root), path.name, path=path, problem=problem))
     return images
+
+
+def configured_gallery(
+    extra: Mapping[str, Any], root: str | Path, docs_dir: str | Path
+) -> list[GalleryImage]:
+    """List the gallery an MkDocs configuration asks for, as :func:`gallery_images` does.
+
+    Args:
+        extra: The configuration's ``extra``; its ``cnnviz.gallery`` lists files.
+        root: The folder holding ``mkdocs.yml``, which listed paths are relative to.
+        docs_dir: The docs folder, whose ``assets/gallery/`` is the drop-in folder.
+
+    Returns:
+        The gallery's images.
+    """
+    listed = extra.get("cnnviz", {}).get("gallery", [])
+    return gallery_images(Path(root), listed, Path(docs_dir) / "assets" / "gallery")
+
+
+def new_problems(images: Iterable[GalleryImage]) -> list[str]:
+    """The refused images' problems not yet reported in this process, each said once.
+
+    static-i18n runs the gallery's generator once per language; the cnnviz modules are
+    imported afresh for each build, so each build reports each problem once.
+    """
+    fresh = [image.problem for image in images if image.problem not in _REPORTED]
+    _REPORTED.update(problem for problem in fresh if problem)
+    return [problem for problem in fresh if problem]
+
+
+_REPORTED: set[str | None] = set()
 
 
 def _outside(path: Path, real: str, root: Path) -> str | None:

@@ -2,7 +2,7 @@
 
 The images are the samples, the files listed under `extra.cnnviz.gallery` in `mkdocs.yml`, and
 the files in `docs/assets/gallery/`; a refused file (a link out of the project) is named in one
-log line, in the first language pass only. Page prose lives in `gen/templates/`.
+log line, once per build. Page prose lives in `gen/templates/`.
 """
 
 import logging
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import mkdocs_gen_files
 
-from cnnviz.gallery import gallery_files, gallery_images, gallery_jobs
+from cnnviz.gallery import configured_gallery, gallery_files, gallery_jobs, new_problems
 from cnnviz.jobs import run_jobs
 from cnnviz.store import Store
 
@@ -19,12 +19,9 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 log = logging.getLogger("mkdocs.plugins.cnnviz")
 
 config = mkdocs_gen_files.config
-listed = config.extra.get("cnnviz", {}).get("gallery", [])
-images = gallery_images(ROOT, listed, Path(config.docs_dir) / "assets" / "gallery")
+images = configured_gallery(config.extra, Path(config.config_file_path).parent, config.docs_dir)
 results, report = run_jobs(gallery_jobs(images), Store(ROOT / ".cache" / "cnnviz"))
-first_pass = not getattr(config.plugins.get("i18n"), "building", False)  # one per language
-refused = [image.problem for image in images if image.problem and first_pass]
-for line in [*refused, *report.errors()]:
+for line in [*new_problems(images), *report.errors()]:
     log.error("cnnviz: %s", line)
 log.info("cnnviz gallery: %s", report.summary())
 

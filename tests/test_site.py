@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import gc
-import importlib.util
 import json
 import re
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
@@ -210,54 +207,3 @@ def test_playground_assets_load_on_the_playground_only(site):
         expected = page.removeprefix("en/") == "playground/"
         for asset in ("stylesheets/playground.css", "javascripts/playground.js"):
             assert (asset in html) is expected, (page, asset)
-
-
-def site_hook():
-    """gen/hooks/site.py, loaded as MkDocs loads a hook file."""
-    spec = importlib.util.spec_from_file_location("site_hook", ROOT / "gen" / "hooks" / "site.py")
-    hook = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(hook)
-    return hook
-
-
-def test_sections_split_at_top_level_headings_only():
-    """A heading nested in another element stays where it is, and a wrapper the lightbox
-    plugin adds (<html><body>) is neither counted nor swallowed."""
-    hook = site_hook()
-    page = "<h1>T</h1>\n<h2>A</h2><p>a<br>b</p><div><h2>n</h2></div>\n<h2>B</h2><p>b</p>"
-    expected = (
-        '<h1>T</h1>\n<section class="cnnviz-section"><h2>A</h2><p>a<br>b</p><div><h2>n</h2>'
-        '</div>\n</section><section class="cnnviz-section"><h2>B</h2><p>b</p></section>'
-    )
-    assert hook._sections(page) == expected
-    wrapped = f"<html><head></head><body>{page}</body></html>"
-    assert hook._sections(wrapped) == f"<html><head></head><body>{expected}</body></html>"
-    assert hook._sections("<p>no heading</p>") == "<p>no heading</p>"
-    # A tag in a comment, a ">" in a quoted attribute and a self-closed tag change no depth.
-    odd = '<h2>A</h2><!-- <div> --><p title="a>b">x</p><svg><path d="M0"/></svg><h2>B</h2>'
-    assert hook._sections(odd) == (
-        '<section class="cnnviz-section"><h2>A</h2><!-- <div> --><p title="a>b">x</p><svg>'
-        '<path d="M0"/></svg></section><section class="cnnviz-section"><h2>B</h2></section>'
-    )
-
-
-def test_objects_freeze_after_generation_and_thaw_when_the_next_build_starts():
-    """Frozen, what the generators leave is not walked by every later collection; thawed at
-    the next build's start, a long `mkdocs serve` can still free it."""
-    from mkdocs.config import load_config
-
-    hook = site_hook()
-    config = load_config(str(ROOT / "mkdocs.yml"))
-    ours = {name: module for name, module in sys.modules.items() if name.startswith("cnnviz")}
-    gc.unfreeze()
-    try:
-        files = object()
-        assert hook.on_files(files, config) is files
-        assert gc.get_freeze_count() > 0
-        hook.on_config(config)  # forgets and re-imports the cnnviz modules
-        assert gc.get_freeze_count() == 0
-    finally:
-        gc.unfreeze()
-        for name in [name for name in sys.modules if name.startswith("cnnviz")]:
-            del sys.modules[name]
-        sys.modules.update(ours)

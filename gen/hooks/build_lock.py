@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 
+import _support
 from mkdocs.plugins import event_priority
 
 try:
@@ -27,7 +28,7 @@ _held: list[int] = []  # the descriptor of the locked site folder, while a build
 
 @event_priority(100)  # before anything else of the build runs
 def on_config(config):
-    if fcntl is None or _nested(config):
+    if fcntl is None or _support.nested_i18n_build(config):
         return config
     _release()  # a build that never reached its end in this process holds nothing any more
     os.makedirs(config.site_dir, exist_ok=True)
@@ -43,7 +44,7 @@ def on_config(config):
 
 @event_priority(-1000)  # after every other post-build step has written into the site
 def on_post_build(config):
-    if not _nested(config):
+    if not _support.nested_i18n_build(config):
         _release()
 
 
@@ -53,10 +54,6 @@ def on_build_error(error):
 
 def on_shutdown():
     _release()
-
-
-def _nested(config):
-    return getattr(config.plugins.get("i18n"), "building", False)
 
 
 def _release():

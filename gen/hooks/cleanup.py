@@ -25,6 +25,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+import _support
 from mkdocs.plugins import event_priority
 
 try:
@@ -53,7 +54,7 @@ def _stop(signum, frame):
 
 @event_priority(90)  # after the site lock, before anything writes
 def on_config(config):
-    if _nested(config):
+    if _support.nested_i18n_build(config):
         return config
     cache = _cache(config)
     cache.mkdir(parents=True, exist_ok=True)
@@ -84,7 +85,7 @@ def on_files(files, config):
 
 @event_priority(-1000)
 def on_post_build(config):
-    if not _nested(config):
+    if not _support.nested_i18n_build(config):
         _release()
 
 
@@ -160,10 +161,6 @@ def _started(pid):
 
 def _cache(config):
     return Path(config.config_file_path).resolve().parent / ".cache" / "cnnviz"
-
-
-def _nested(config):
-    return getattr(config.plugins.get("i18n"), "building", False)
 
 
 def _release():

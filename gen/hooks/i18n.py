@@ -10,6 +10,10 @@
    index is split into one per language, and each page's search base points at its own.
 3. Alternate links. Material fetches `sitemap.xml` next to every `<link rel="alternate">`; the
    links are pointed at the language roots, where a sitemap exists, so nothing 404s.
+
+All of this leans on static-i18n's insides, so the build stops at once, in one line, if the
+installed version is not the one this was written for, or if a language has no search
+settings here; and an edit that finds no marker in the page says so (see `_support`).
 """
 
 from __future__ import annotations
@@ -19,10 +23,16 @@ import logging
 import os
 import re
 import shutil
+from importlib.metadata import version
 from pathlib import Path
 
+import _support
+from mkdocs.exceptions import PluginError
 from mkdocs.plugins import CombinedEvent, event_priority
 from mkdocs.utils import get_relative_url
+
+WRITTEN_FOR = "1.3.1"
+"""The mkdocs-static-i18n version whose behaviour this hook works around."""
 
 SEARCH_CONFIG = {"en": {"lang": ["en"], "separator": r"[\s\-]+", "pipeline": ["stopWordFilter"]}}
 """Search settings per non-default language; the default language uses the plugin's own."""
@@ -36,6 +46,27 @@ _ALTERNATE = re.compile(r'<link rel="alternate" href="[^"]*" hreflang="([\w-]+)"
 
 
 _generated: dict[str, str] = {}
+
+
+def on_config(config):
+    i18n = config.plugins.get("i18n")
+    if i18n is None:
+        return config
+    found = version("mkdocs-static-i18n")
+    if found != WRITTEN_FOR:
+        raise PluginError(
+            f"gen/hooks/i18n.py works around mkdocs-static-i18n {WRITTEN_FOR} (its issue 263, "
+            f"generated pages dropped as 'Unhandled file case'), but {found} is installed: "
+            "check the workaround against the new version, then update WRITTEN_FOR"
+        )
+    others = [lang for lang in i18n.build_languages if lang != i18n.default_language]
+    unset = [lang for lang in others if lang not in SEARCH_CONFIG]
+    if unset:
+        raise PluginError(
+            f"gen/hooks/i18n.py: no search settings for {', '.join(unset)}; add "
+            f"{'them' if len(unset) > 1 else 'it'} to SEARCH_CONFIG"
+        )
+    return config
 
 
 @event_priority(-50)  # after gen-files (0), before static-i18n (-100)
@@ -78,16 +109,20 @@ def on_post_page(output, page, config):
         settings["base"] = settings["base"].rstrip("/") + f"/{i18n.current_language}/"
         return match.group(1) + _script_json(settings) + match.group(3)
 
-    output = _ALTERNATE.sub(point_alternate_at_root, output)
+    output, found = _ALTERNATE.subn(point_alternate_at_root, output)
+    if not found:
+        _support.missing("alternate language link", page.file.src_uri, "pointing it at a root")
     if i18n.current_language != i18n.default_language:
-        output = _CONFIG_SCRIPT.sub(point_base_at_language, output, count=1)
+        output, found = _CONFIG_SCRIPT.subn(point_base_at_language, output, count=1)
+        if not found:
+            _support.missing("Material config script", page.file.src_uri, "the search base")
     return output
 
 
 @event_priority(-110)  # after static-i18n (-100) wrote the merged index
 def on_post_build(config):
     i18n = config.plugins.get("i18n")
-    if i18n is None or i18n.building:  # a nested per-language build: wait for the outer one
+    if i18n is None or _support.nested_i18n_build(config):  # wait for the outer build
         return
     site = Path(config.site_dir)
     merged = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))

@@ -9,10 +9,10 @@ readable on a screen 390 px wide. Each `<img>` whose narrow twin exists is wrapp
 from __future__ import annotations
 
 import re
-import struct
 from pathlib import Path
 from urllib.parse import unquote, urljoin
 
+import _support
 from mkdocs.plugins import event_priority
 
 BREAKPOINT = 600
@@ -21,13 +21,13 @@ BREAKPOINT = 600
 _IMG = re.compile(r'<img\b[^>]*\ssrc="(?P<src>[^"]+)\.png"[^>]*>')
 
 
-@event_priority(10)  # before gen/hooks/site.py gives each <img> its size
+@event_priority(10)  # before image_sizes.py gives each <img> its size
 def on_post_page(output, page, config):
     site = Path(config.site_dir)
 
     def wrap(match):
         narrow = f"{match['src']}-narrow.png"
-        size = _png_size(site / unquote(urljoin("/" + page.url, narrow)).lstrip("/"))
+        size = _support.png_size(site / unquote(urljoin("/" + page.url, narrow)).lstrip("/"))
         if size is None:
             return match.group(0)
         width, height = size
@@ -38,15 +38,7 @@ def on_post_page(output, page, config):
         return f"<picture>{source}{match.group(0)}</picture>"
 
     head, sep, body = output.partition('<article class="md-content__inner')
+    if not sep:
+        _support.missing("Material article", page.file.src_uri, "serving narrow figures")
+        return output
     return head + sep + _IMG.sub(wrap, body)
-
-
-def _png_size(path):
-    try:
-        with open(path, "rb") as file:
-            header = file.read(24)
-    except OSError:
-        return None
-    if header[:8] != b"\x89PNG\r\n\x1a\n":
-        return None
-    return struct.unpack(">II", header[16:24])

@@ -1,0 +1,42 @@
+"""What several of the site's hooks share. Not a hook itself: mkdocs.yml does not list it.
+
+MkDocs puts a hook file's folder on `sys.path` while it loads the hook, so each hook imports
+this module as `import _support`.
+
+- `nested_i18n_build`: mkdocs-static-i18n builds each further language inside the first
+  language's build. Whether this is such a nested build is read here, and only here.
+- `missing`: every hook that edits the output of Material, GLightbox, static-i18n or
+  pymdownx looks for a marker first. When the marker is not there, say so in one warning, so
+  that `mkdocs build --strict` fails instead of shipping an unedited page without a word.
+- `png_size`: a PNG's width and height, from its header.
+"""
+
+from __future__ import annotations
+
+import logging
+import struct
+from pathlib import Path
+
+log = logging.getLogger("mkdocs.plugins.cnnviz")
+
+
+def nested_i18n_build(config) -> bool:
+    """Whether static-i18n is building a further language inside the first one's build."""
+    return bool(getattr(config.plugins.get("i18n"), "building", False))
+
+
+def missing(what: str, where: str, edit: str) -> None:
+    """Warn that an edit found no marker to work on, naming the marker, the page and the edit."""
+    log.warning("cnnviz: %s: no %s to edit, so %s was not done", where, what, edit)
+
+
+def png_size(path: str | Path) -> tuple[int, int] | None:
+    """The width and height of a PNG file, or ``None`` if it is missing or not a PNG."""
+    try:
+        with open(path, "rb") as file:
+            header = file.read(24)
+    except OSError:
+        return None
+    if header[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    return struct.unpack(">II", header[16:24])
