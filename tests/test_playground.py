@@ -310,6 +310,7 @@ def test_page_loads_with_no_error_and_no_outside_request(site, page, language):
     assert site.url + "playground/samples.json" in page.requested
     assert site.url + "playground/road.u8" in page.requested
     assert page.locator("[data-pg=status]").inner_text() == ""
+    assert page.get_attribute("[data-cnnviz-playground]", "data-engine") == "wasm"
 
 
 @pytest.mark.browser
@@ -374,6 +375,20 @@ def test_page_computes_what_numpy_computes(site, page, kernel, padding, stride):
     for name in sample_names():
         call(page, "setImage", name)
         assert_page_matches_numpy(page, KERNELS[kernel], padding, stride, name)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("kernel", "padding"), [("f1", 0), ("random_6x6", 2), ("random_2x7", 1)])
+def test_without_webassembly_the_javascript_path_computes_the_same(site, page, kernel, padding):
+    """A browser without WebAssembly gets the plain JavaScript loops, with the same results."""
+    page.add_init_script("delete window.WebAssembly")
+    open_playground(page, site)
+    assert page.get_attribute("[data-cnnviz-playground]", "data-engine") == "js"
+    call(page, "setImage", "grace_hopper")
+    call(page, "setKernel", KERNELS[kernel])
+    call(page, "setPadding", padding)
+    assert_page_matches_numpy(page, KERNELS[kernel], padding, 1, kernel)
+    assert page.console_errors == []
 
 
 @pytest.mark.browser
