@@ -3,6 +3,7 @@ stride and the receptive field, its layout on a phone, and its accessibility."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import io
 import json
@@ -81,7 +82,7 @@ def call(page, name, *args):
 
 def python_stages(page, kernel, padding=0, stride=1):
     """The numpy reference on exactly the array the page convolves."""
-    return reference(np.array(call(page, "image")), kernel, padding, stride)
+    return reference(page_image(page), kernel, padding, stride)
 
 
 def assert_page_matches_numpy(page, kernel, padding, stride, label):
@@ -92,8 +93,43 @@ def assert_page_matches_numpy(page, kernel, padding, stride, label):
         assert difference <= TOLERANCE, (label, stage, difference)
 
 
+# Rows of numbers from the API, checked to be rectangular and packed into bytes in the page:
+# a full-size map holds about 220,000 numbers, which travel far faster as bytes than as JSON.
+PACKED = """([name, bits]) => {
+    const pack = (rows) => {
+        const width = rows[0].length;
+        if (!rows.every((row) => Array.isArray(row) && row.length === width)) {
+            throw new Error("not a list of rows of one length");
+        }
+        const flat = new (bits === 32 ? Float32Array : Float64Array)(rows.length * width);
+        rows.forEach((row, i) => flat.set(row, i * width));
+        let text = "";
+        const bytes = new Uint8Array(flat.buffer);
+        for (let k = 0; k < bytes.length; k += 8192) {
+            text += String.fromCharCode(...bytes.subarray(k, k + 8192));
+        }
+        return [rows.length, width, btoa(text)];
+    };
+    const value = window.cnnvizPlayground[name]();
+    if (Array.isArray(value)) return pack(value);
+    return Object.fromEntries(Object.entries(value).map(([key, rows]) => [key, pack(rows)]));
+}"""
+
+
+def _unpack(packed, dtype):
+    height, width, data = packed
+    return np.frombuffer(base64.b64decode(data), dtype=dtype).reshape(height, width)
+
+
 def page_result(page):
-    return {name: np.array(rows) for name, rows in call(page, "result").items()}
+    """result(): conv, ReLU and pooled, each a float32 array (the page holds float32 maps)."""
+    packed = page.evaluate(PACKED, ["result", 32])
+    return {name: _unpack(value, np.float32) for name, value in packed.items()}
+
+
+def page_image(page):
+    """image(), the float32 pixels the page convolves, as float64 (the page holds float64)."""
+    return _unpack(page.evaluate(PACKED, ["image", 64]), np.float64)
 
 
 def numbers(page, selector):
@@ -340,7 +376,8 @@ def test_api_sets_image_kernel_padding_and_stride_and_reads_back(site, page):
     assert (call(page, "padding"), call(page, "stride")) == (2, 3)
     assert page.locator("#pg-padding").input_value() == "2"
     assert page.locator("#pg-stride").input_value() == "3"
-    result = page_result(page)
+    result = {name: np.array(rows) for name, rows in call(page, "result").items()}  # plain lists
+    assert {name: values.dtype for name, values in result.items()} == dict.fromkeys(result, float)
     conv_shape = (side(height, 2, 2, 3), side(width, 3, 2, 3))
     assert result["conv"].shape == conv_shape
     assert result["pooled"].shape == (conv_shape[0] // 2, conv_shape[1] // 2)
@@ -355,7 +392,7 @@ def test_image_is_the_full_size_sample(site, page, name):
     """image() is exactly load_sample(name), value for value, at full size."""
     open_playground(page, site)
     call(page, "setImage", name)
-    image = np.array(call(page, "image"), dtype=np.float64)
+    image = page_image(page)
     expected = load_sample(name)
     assert image.shape == expected.shape
     np.testing.assert_array_equal(image, expected.astype(np.float64))
@@ -474,7 +511,7 @@ def test_presets_fill_the_editor(site, page):
 def test_kernel_size_runs_from_2_to_7_and_keeps_the_top_left(site, page):
     """Every size from 2×2 to 7×7 gives labelled cells, old weights top-left, a valid-size map."""
     open_playground(page, site)
-    height, width = np.array(call(page, "image")).shape
+    height, width = page_image(page).shape
     for size in (4, 5, 6, 7, 3, 2):  # f1 is 4×4: grow it, then shrink it
         page.select_option("#pg-rows", str(size))
         page.select_option("#pg-cols", str(size))
@@ -522,7 +559,7 @@ def test_hovering_a_conv_pixel_shows_patch_kernel_products_and_sum(site, page, p
     conv = page_result(page)["conv"]
     row, col = np.unravel_index(np.argmax(np.abs(conv)), conv.shape)
     row, col = point_at(page, "conv", row, col)
-    image = np.array(call(page, "image"))
+    image = page_image(page)
     padded = np.pad(image, padding)
     top, left = row * stride - padding, col * stride - padding
     patch = padded[row * stride : row * stride + 3, col * stride : col * stride + 3].ravel()
@@ -603,12 +640,12 @@ def test_a_pooled_pixel_outlines_its_receptive_field_on_the_input(site, page, st
     # the outline covers exactly those pixels of the input canvas
     canvas = page.locator("[data-pg=input]").bounding_box()
     mark = page.locator("[data-pg=input-mark]").bounding_box()
-    height, width = np.array(call(page, "image")).shape
+    height, width = page_image(page).shape
     scale = canvas["width"] / width
     assert abs(mark["x"] - (canvas["x"] + left * scale)) <= 1
     assert abs(mark["width"] - (stride + 4) * scale) <= 1
     # the field is all the value depends on: noise outside it changes nothing
-    image = np.array(call(page, "image"))
+    image = page_image(page)
     noisy = np.random.default_rng(3).random(image.shape)
     noisy[top : top + stride + 4, left : left + stride + 4] = image[
         top : top + stride + 4, left : left + stride + 4
@@ -638,7 +675,7 @@ def test_the_exercises_answers_hold(site, page):
     """The playground page's exercises: same-size padding for 3×3 and 5×5 filters; and a 2×2
     filter on padding 3 leaves two rings of zeros around the convolution map."""
     open_playground(page, site)
-    height, width = np.array(call(page, "image")).shape
+    height, width = page_image(page).shape
     call(page, "setKernel", SOBEL_X.tolist())
     call(page, "setPadding", 1)
     assert page_result(page)["conv"].shape == (height, width)
