@@ -252,20 +252,17 @@ def stats_rows(
 
 
 # --8<-- [start:gray_bytes]
-def gray_bytes(sample: str, shrink: int = 1) -> bytes:
-    """The sample's pixels as raw 8-bit values, row by row, for the playground."""
-    image = samples.load_sample(sample, shrink=shrink)
+def gray_bytes(sample: str) -> bytes:
+    """The sample's pixels at full size as raw 8-bit values, row by row, for the playground."""
+    image = samples.load_sample(sample)
     return np.round(image * 255).astype(np.uint8).tobytes()
     # --8<-- [end:gray_bytes]
 
 
 # --8<-- [start:sample_manifest]
-def sample_manifest(shrink: int = 1) -> str:
-    """JSON naming each sample with its height and width, for the playground."""
-    shapes = {
-        name: list(samples.load_sample(name, shrink=shrink).shape)
-        for name in samples.sample_names()
-    }
+def sample_manifest() -> str:
+    """JSON naming each sample with its full height and width, for the playground."""
+    shapes = {name: list(samples.load_sample(name).shape) for name in samples.sample_names()}
     return json.dumps(shapes, indent=1) + "\n"
     # --8<-- [end:sample_manifest]
 

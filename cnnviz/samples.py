@@ -10,8 +10,9 @@ The third sample is ``grace_hopper``, the public-domain photo that ships with ma
 read from the installed matplotlib rather than copied into this project.
 
 Drawn scenes are quantised to 8 bits, as if read from a PNG, so every sample is made of
-values ``k / 255``. A sample can also be loaded shrunk by a whole factor, as the playground
-shows it (:data:`PLAYGROUND_SHRINK`); it is still made of values ``k / 255``.
+values ``k / 255``. A sample can also be loaded shrunk by a whole factor; it is still made of
+values ``k / 255``. The playground uses every sample at full size (at most 512 px on the longer
+side, as :func:`cnnviz.images.load_gray` reads a photo).
 """
 
 from __future__ import annotations
@@ -23,10 +24,6 @@ from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
-
-PLAYGROUND_SHRINK = 2
-"""The playground's samples are shrunk by this factor (at most 256 px on the longer side), so
-that one output pixel is big enough to point at and a full update stays well within a frame."""
 
 _SUPERSAMPLE = 4  # edges are drawn at 4× and averaged down, so they are anti-aliased
 

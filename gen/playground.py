@@ -1,8 +1,8 @@
 """Write the playground's data: each sample's pixels, the list of samples and the presets.
 
 Files go to `playground/` at the site root, where `javascripts/playground.js` fetches them:
-`<sample>.u8` holds the raw 8-bit grayscale pixels, row by row, of the sample shrunk by
-`PLAYGROUND_SHRINK`, exactly the array `load_sample(name, shrink=PLAYGROUND_SHRINK)` returns.
+`<sample>.u8` holds the raw 8-bit grayscale pixels of the sample at full size, row by row,
+exactly the array `load_sample(name)` returns, times 255.
 """
 
 import logging
@@ -11,20 +11,16 @@ from pathlib import Path
 import mkdocs_gen_files
 
 from cnnviz.jobs import Job, run_jobs
-from cnnviz.samples import PLAYGROUND_SHRINK, sample_names
+from cnnviz.samples import sample_names
 from cnnviz.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
-SHRINK = {"shrink": PLAYGROUND_SHRINK}
 log = logging.getLogger("mkdocs.plugins.cnnviz")
 
 JOBS = [
-    Job("playground/samples.json", "sample_manifest", SHRINK),
+    Job("playground/samples.json", "sample_manifest"),
     Job("playground/presets.json", "preset_kernels"),
-    *(
-        Job(f"playground/{name}.u8", "gray_bytes", {"sample": name, **SHRINK})
-        for name in sample_names()
-    ),
+    *(Job(f"playground/{name}.u8", "gray_bytes", {"sample": name}) for name in sample_names()),
 ]
 
 results, report = run_jobs(JOBS, Store(ROOT / ".cache" / "cnnviz"))

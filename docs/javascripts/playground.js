@@ -1,20 +1,25 @@
-/* The playground: edit a kernel and watch convolution -> ReLU -> 2×2 max pooling.
+/* The playground: edit a filter, a padding and a stride, and watch convolution -> ReLU ->
+ * 2×2 max pooling follow.
  *
- * The math mirrors cnnviz/layers.py: a cross-correlation (the kernel is not flipped) over the
- * "valid" positions, so the output is (H-kh+1) × (W-kw+1); ReLU is max(0, x); pooling keeps the
- * largest value of each 2×2 block with stride 2, dropping a last odd row or column. Pixels and
- * weights are float32, as in torch; sums are taken in float64 and stored as float32.
+ * The math mirrors torch's F.conv2d(x, w, padding=p, stride=s), F.relu and F.max_pool2d(x, 2):
+ * a cross-correlation (the filter is not flipped) over the image framed by p zeros on every
+ * side, taken every s pixels, so each side of the output is floor((n + 2p - k) / s) + 1; ReLU is
+ * max(0, x); pooling keeps the largest value of each 2×2 block with stride 2, dropping a last odd
+ * row or column. Pixels and weights are float32, as in torch; sums are taken in float64 and
+ * stored as float32.
  *
- * The script is loaded on every page and returns at once where there is no playground. Its data
- * (written by gen/playground.py) sits in `playground/` at the site root, found relative to this
- * file's own address, so it works on every page and under any subpath. Words shown to the reader
- * come from the page itself (a JSON block in the markup), so the script holds no language.
+ * The script is loaded on the playground page only. Its data (written by gen/playground.py)
+ * sits in `playground/` at the site root, found relative to this file's own address, so it works
+ * under any subpath. Words shown to the reader come from the page itself (a JSON block in the
+ * markup), so the script holds no language.
  */
 (function () {
   "use strict";
 
   const SCRIPT = document.currentScript;
   const SIDES = { min: 2, max: 7 };
+  const PADDINGS = { min: 0, max: 3 };
+  const STRIDES = { min: 1, max: 3 };
   const STAGES = ["conv", "relu", "pooled"];
   // ColorBrewer RdBu from blue (negative) to red (positive): matplotlib's "RdBu_r", as in the
   // lesson's figures.
@@ -32,43 +37,269 @@
     "#67001f",
   ];
 
-  // ---- The layers, as in cnnviz.layers ----
+  // ---- The layers, as in cnnviz.layers and torch.nn.functional ----
 
-  // out[i, j] = sum over (u, v) of pixels[i + u, j + v] * kernel[u, v], summed in float64 and
-  // stored as float32. The sums are kept `width` wide, so that each weight adds its share in one
-  // flat loop, which runs fast; the kw - 1 extra columns of each row are dropped at the end.
-  function crossCorrelate(pixels, width, kernel, kh, kw, wide, out, outHeight, outWidth) {
-    const count = (outHeight - 1) * width + outWidth;
-    wide.fill(0);
-    for (let u = 0; u < kh; u++) {
-      for (let v = 0; v < kw; v++) {
-        const weight = kernel[u * kw + v];
-        if (weight === 0) continue;
-        const shift = u * width + v;
-        for (let k = 0; k < count; k++) wide[k] += weight * pixels[k + shift];
+  // The output side of a convolution: floor((n + 2p - k) / s) + 1, as nn.Conv2d computes it.
+  function convSide(side, kernel, padding, stride) {
+    return Math.floor((side + 2 * padding - kernel) / stride) + 1;
+  }
+
+  // The image inside a frame of `padding` zeros, as a padded convolution reads it.
+  function padImage(image, padding) {
+    if (padding === 0) return image;
+    const height = image.height + 2 * padding;
+    const width = image.width + 2 * padding;
+    const pixels = new Float64Array(height * width);
+    for (let i = 0; i < image.height; i++) {
+      const row = image.pixels.subarray(i * image.width, (i + 1) * image.width);
+      pixels.set(row, (i + padding) * width + padding);
+    }
+    return { height, width, pixels };
+  }
+
+  // Add up to four taps of one kernel row to `sums`: sums[j] += w0 * x[q] + w1 * x[q + 1] + ...
+  // for q = start + j * stride. Four weights held in locals, over a row that stays in the
+  // cache, make this the fast inner loop; kernels of 2 to 7 columns are split into these.
+  function addTaps4(sums, x, start, stride, count, w0, w1, w2, w3) {
+    for (let j = 0, q = start; j < count; j++, q += stride) {
+      sums[j] += w0 * x[q] + w1 * x[q + 1] + w2 * x[q + 2] + w3 * x[q + 3];
+    }
+  }
+
+  function addTaps3(sums, x, start, stride, count, w0, w1, w2) {
+    for (let j = 0, q = start; j < count; j++, q += stride) {
+      sums[j] += w0 * x[q] + w1 * x[q + 1] + w2 * x[q + 2];
+    }
+  }
+
+  function addTaps2(sums, x, start, stride, count, w0, w1) {
+    for (let j = 0, q = start; j < count; j++, q += stride) sums[j] += w0 * x[q] + w1 * x[q + 1];
+  }
+
+  function addTaps1(sums, x, start, stride, count, w0) {
+    for (let j = 0, q = start; j < count; j++, q += stride) sums[j] += w0 * x[q];
+  }
+
+  // Add one kernel row, weights k[at] to k[at + kw - 1], to the sums of one output row.
+  function addKernelRow(sums, x, start, stride, count, k, at, kw) {
+    let v = 0;
+    for (; v + 4 <= kw; v += 4) {
+      const a = at + v;
+      if (k[a] || k[a + 1] || k[a + 2] || k[a + 3]) {
+        addTaps4(sums, x, start + v, stride, count, k[a], k[a + 1], k[a + 2], k[a + 3]);
       }
     }
+    const a = at + v;
+    if (kw - v === 3) addTaps3(sums, x, start + v, stride, count, k[a], k[a + 1], k[a + 2]);
+    else if (kw - v === 2) addTaps2(sums, x, start + v, stride, count, k[a], k[a + 1]);
+    else if (kw - v === 1) addTaps1(sums, x, start + v, stride, count, k[a]);
+  }
+
+  // out[i, j] = sum over (u, v) of padded[i * stride + u, j * stride + v] * kernel[u, v]: the
+  // kernel is not flipped. Each output row is summed in float64 in `sums`, then stored as
+  // float32, one row at a time, so that the few image rows it reads stay in the cache.
+  function crossCorrelate(padded, kernel, kh, kw, stride, sums, out, outHeight, outWidth) {
+    const { pixels, width } = padded;
     for (let i = 0; i < outHeight; i++) {
-      out.set(wide.subarray(i * width, i * width + outWidth), i * outWidth);
+      sums.fill(0, 0, outWidth);
+      for (let u = 0; u < kh; u++) {
+        addKernelRow(sums, pixels, (i * stride + u) * width, stride, outWidth, kernel, u * kw, kw);
+      }
+      const at = i * outWidth;
+      for (let j = 0; j < outWidth; j++) out[at + j] = sums[j];
     }
   }
 
-  function relu(values, out) {
-    for (let k = 0; k < values.length; k++) out[k] = values[k] > 0 ? values[k] : 0;
+  // ---- The same convolution in WebAssembly, for stride 1 ----
+  //
+  // With stride 1 the playground's heaviest case, a 5×5 filter on the largest photo at full
+  // size, takes about 4 ms in the loops above and under 1 ms here. It sums the same products
+  // in float64, two neighbouring outputs at once (SIMD), so it differs from the loops above
+  // only in the order of the additions. The module is assembled here, byte by byte, for one
+  // filter width at a time (its taps unrolled): nothing is fetched and nothing is built. A
+  // browser without WebAssembly SIMD uses the loops above.
+
+  const I32 = 0x7f;
+  const V128 = 0x7b;
+
+  function uleb(n) {
+    const bytes = [];
+    do {
+      bytes.push((n & 0x7f) | (n > 0x7f ? 0x80 : 0));
+      n >>>= 7;
+    } while (n);
+    return bytes;
   }
 
-  function extent(values) {
+  function sleb(n) {
+    const bytes = [];
+    for (;;) {
+      const low = n & 0x7f;
+      n >>= 7;
+      if ((n === 0 && !(low & 0x40)) || (n === -1 && low & 0x40)) return [...bytes, low];
+      bytes.push(low | 0x80);
+    }
+  }
+
+  const vec = (items) => [...uleb(items.length), ...items.flat()];
+  const section = (id, bytes) => [id, ...uleb(bytes.length), ...bytes];
+  const name = (text) => vec(Array.from(text, (c) => c.charCodeAt(0)));
+
+  // The instructions used, by their WebAssembly names.
+  const wasm = {
+    get: (local) => [0x20, ...uleb(local)],
+    set: (local) => [0x21, ...uleb(local)],
+    const: (value) => [0x41, ...sleb(value)], // i32.const
+    add: 0x6a, // i32.add
+    mul: 0x6c, // i32.mul
+    shl: 0x74, // i32.shl
+    shrU: 0x76, // i32.shr_u
+    ltU: 0x49, // i32.lt_u
+    loop: (...body) => [0x03, 0x40, ...body, 0x0b], // a loop that repeats while br_if 0 jumps
+    brIf: (depth) => [0x0d, ...uleb(depth)],
+    f64Load: [0x2b, 3, 0], // align 8, offset 0
+    f32DemoteF64: 0xb6,
+    f32Store: [0x38, 2, 0], // align 4, offset 0
+    v128Load: (offset) => [0xfd, 0x00, 3, ...uleb(offset)],
+    v128Store: [0xfd, 0x0b, 3, 0],
+    v128Load64Splat: (offset) => [0xfd, 0x0a, 3, ...uleb(offset)],
+    v128Zero: [0xfd, 0x0c, ...new Array(16).fill(0)],
+    f64x2Add: [0xfd, ...uleb(0xf0)],
+    f64x2Mul: [0xfd, ...uleb(0xf2)],
+  };
+
+  // conv(px, width, k, kh, out, oh, ow, acc), every pointer a byte offset in the memory:
+  // out[i, j] = sum over (u, v) of px[i + u, j + v] * k[u, v] for a filter `kw` wide. Each
+  // output row is summed in `acc` (float64, ow + 1 wide), two columns at a time, then stored
+  // in `out` as float32. It reads one float64 past the end of px, when ow is odd.
+  function convModule(kw) {
+    const [PX, WIDTH, K, KH, OUT, OH, OW, ACC] = [0, 1, 2, 3, 4, 5, 6, 7];
+    const [I, U, A, SRC, PAIRS_END, O, KP, ROW_END] = [8, 9, 10, 11, 12, 13, 14, 15];
+    const weight = (v) => 16 + v; // w[u, v] in both lanes of a v128
+    const w = wasm;
+    const bump = (local, by) => [w.get(local), w.const(by), w.add, w.set(local)];
+    const loadWeights = [];
+    const taps = [];
+    for (let v = 0; v < kw; v++) {
+      loadWeights.push(w.get(KP), w.v128Load64Splat(8 * v), w.set(weight(v)));
+      taps.push(w.get(SRC), w.v128Load(8 * v), w.get(weight(v)), w.f64x2Mul, w.f64x2Add);
+    }
+    const body = [
+      w.const(0), w.set(I), w.get(OUT), w.set(O),
+      // PAIRS_END = acc + ceil(ow / 2) * 16 and ROW_END = acc + ow * 8
+      w.get(ACC), w.get(OW), w.const(1), w.add, w.const(1), w.shrU, w.const(4), w.shl, w.add,
+      w.set(PAIRS_END),
+      w.get(ACC), w.get(OW), w.const(3), w.shl, w.add, w.set(ROW_END),
+      w.loop(
+        // acc = 0
+        w.get(ACC), w.set(A),
+        w.loop(
+          w.get(A), w.v128Zero, w.v128Store, bump(A, 16),
+          w.get(A), w.get(PAIRS_END), w.ltU, w.brIf(0),
+        ),
+        // for each filter row u: acc[j] += sum over v of px[i + u, j + v] * k[u, v]
+        w.const(0), w.set(U),
+        w.loop(
+          w.get(K), w.get(U), w.const(8 * kw), w.mul, w.add, w.set(KP),
+          loadWeights,
+          w.get(PX), w.get(I), w.get(U), w.add, w.get(WIDTH), w.mul, w.const(3), w.shl, w.add,
+          w.set(SRC),
+          w.get(ACC), w.set(A),
+          w.loop(
+            w.get(A), w.get(A), w.v128Load(0), taps, w.v128Store,
+            bump(A, 16), bump(SRC, 16),
+            w.get(A), w.get(PAIRS_END), w.ltU, w.brIf(0),
+          ),
+          bump(U, 1), w.get(U), w.get(KH), w.ltU, w.brIf(0),
+        ),
+        // out row i = float32(acc)
+        w.get(ACC), w.set(A),
+        w.loop(
+          w.get(O), w.get(A), w.f64Load, w.f32DemoteF64, w.f32Store,
+          bump(A, 8), bump(O, 4),
+          w.get(A), w.get(ROW_END), w.ltU, w.brIf(0),
+        ),
+        bump(I, 1), w.get(I), w.get(OH), w.ltU, w.brIf(0),
+      ),
+    ].flat(Infinity);
+    const code = [...vec([[...uleb(8), I32], [...uleb(kw), V128]]), ...body, 0x0b];
+    const params = new Array(8).fill(I32);
+    return new Uint8Array([
+      ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00], // "\0asm", version 1
+      ...section(1, vec([[0x60, ...vec(params), ...vec([])]])), // type 0: (i32 × 8) -> ()
+      ...section(2, vec([[...name("env"), ...name("memory"), 0x02, 0x00, 0x01]])),
+      ...section(3, vec([[0x00]])), // function 0 has type 0
+      ...section(7, vec([[...name("conv"), 0x00, 0x00]])), // exported as "conv"
+      ...section(10, vec([[...uleb(code.length), ...code]])),
+    ]);
+  }
+
+  // The WebAssembly path, with its own memory: [filter | acc | padded image | output].
+  class FastConvolution {
+    constructor() {
+      this.memory = new WebAssembly.Memory({ initial: 1 });
+      this.modules = new Map(); // filter width -> its instance's conv function
+      this.image = null; // the padded image now in the memory
+      this.conv(SIDES.max); // fails here, not later, where WebAssembly SIMD is missing
+    }
+
+    conv(kw) {
+      if (!this.modules.has(kw)) {
+        const module = new WebAssembly.Module(convModule(kw));
+        const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
+        this.modules.set(kw, instance.exports.conv);
+      }
+      return this.modules.get(kw);
+    }
+
+    // Lay out the memory for a padded image, growing it if need be, and copy the image in.
+    place(padded) {
+      const align = (bytes) => Math.ceil(bytes / 16) * 16;
+      const acc = 8 * SIDES.max * SIDES.max; // after the filter, at most 7 × 7 float64
+      const pixels = align(acc + 8 * (padded.width + 2));
+      const out = align(pixels + 8 * (padded.pixels.length + 2));
+      const end = out + 4 * padded.pixels.length; // an output is never larger than its input
+      const short = end - this.memory.buffer.byteLength;
+      if (short > 0) this.memory.grow(Math.ceil(short / 65536));
+      new Float64Array(this.memory.buffer, pixels, padded.pixels.length).set(padded.pixels);
+      this.layout = { acc, pixels, out };
+      this.image = padded;
+    }
+
+    run(padded, kernel, kh, kw, out, outHeight, outWidth) {
+      if (this.image !== padded) this.place(padded);
+      const { acc, pixels, out: at } = this.layout;
+      new Float64Array(this.memory.buffer, 0, kernel.length).set(kernel);
+      this.conv(kw)(pixels, padded.width, 0, kh, at, outHeight, outWidth, acc);
+      out.set(new Float32Array(this.memory.buffer, at, outHeight * outWidth));
+    }
+  }
+
+  function fastConvolution() {
+    try {
+      return new FastConvolution();
+    } catch (error) {
+      return null; // no WebAssembly, or no SIMD: the JavaScript loops do it all
+    }
+  }
+
+  // ReLU, max(0, x), of each value; returns the values' own [min, max], found in the same pass.
+  function relu(values, out) {
     let low = Infinity;
     let high = -Infinity;
     for (let k = 0; k < values.length; k++) {
       const value = values[k];
       if (value < low) low = value;
       if (value > high) high = value;
+      out[k] = value > 0 ? value : 0;
     }
     return [low, high];
   }
 
+  // 2×2 max pooling with stride 2; returns the [min, max] of what it keeps.
   function maxPool2(values, width, out, outHeight, outWidth) {
+    let low = Infinity;
+    let high = -Infinity;
     for (let i = 0; i < outHeight; i++) {
       const top = 2 * i * width;
       const bottom = top + width;
@@ -79,8 +310,11 @@
         if (values[bottom + c] > best) best = values[bottom + c];
         if (values[bottom + c + 1] > best) best = values[bottom + c + 1];
         out[i * outWidth + j] = best;
+        if (best < low) low = best;
+        if (best > high) high = best;
       }
     }
+    return [low, high];
   }
 
   // ---- Colours ----
@@ -173,11 +407,15 @@
     return out;
   }
 
-  // A small matrix as an HTML table; `format(value, index)` writes each cell.
-  function table(caption, kind, cells, width, format) {
+  // A small matrix as an HTML table; `format(value, index)` writes each cell, and a cell whose
+  // index is in `faded` is drawn faded (a padding cell).
+  function table(caption, kind, cells, width, format, faded = new Set()) {
     let body = "";
     for (let k = 0; k < cells.length; k += width) {
-      const row = cells.slice(k, k + width).map((value, n) => `<td>${format(value, k + n)}</td>`);
+      const row = cells.slice(k, k + width).map((value, n) => {
+        const mark = faded.has(k + n) ? ' class="pg-pad"' : "";
+        return `<td${mark}>${format(value, k + n)}</td>`;
+      });
       body += `<tr>${row.join("")}</tr>`;
     }
     return (
@@ -195,6 +433,25 @@
     );
   }
 
+  // ---- The output-size formula, with the current numbers, as MathML ----
+
+  const mn = (value) => `<mn>${value}</mn>`;
+  const mo = (symbol) => `<mo>${symbol}</mo>`;
+  const math = (...parts) => `<math>${parts.join("")}</math>`;
+
+  // ⌊(n + 2·p − k) / s⌋ + 1 = out, on one line: with no fraction, it needs no maths font
+  function sideFormula(side, kernel, padding, stride, out) {
+    const sum = [mn(side), mo("+"), mn(2), mo("·"), mn(padding), mo("−"), mn(kernel)];
+    const floor = [mo("⌊"), mo("("), ...sum, mo(")"), mo("/"), mn(stride), mo("⌋")];
+    return math(...floor, mo("+"), mn(1), mo("="), mn(out));
+  }
+
+  // ⌊h / 2⌋ × ⌊w / 2⌋ = ph × pw
+  function poolFormula(h, w, ph, pw) {
+    const half = (side) => [mo("⌊"), mn(side), mo("/"), mn(2), mo("⌋")].join("");
+    return math(half(h), mo("×"), half(w), mo("="), mn(ph), mo("×"), mn(pw));
+  }
+
   // ---- The playground ----
 
   class Playground {
@@ -205,8 +462,14 @@
       this.data = new URL("../playground/", scriptUrl);
       this.images = new Map(); // name -> Promise of {name, height, width, pixels}
       this.image = null;
+      this.padded = null; // the image framed by zeros, kept while the image and padding stay
       this.kernel = { rows: 0, cols: 0, values: new Float32Array(0) };
+      this.padding = 0;
+      this.stride = 1;
       this.out = null;
+      this.fast = fastConvolution(); // null where the browser lacks WebAssembly SIMD
+      root.dataset.engine = this.fast ? "wasm" : "js";
+      this.sizes = ""; // what the output-size formula shows, so it is rewritten only on a change
       this.selected = null; // {stage, row, col}
       this.cursor = { conv: [0, 0], relu: [0, 0], pooled: [0, 0] };
       this.token = 0;
@@ -226,6 +489,8 @@
           this.shapes = shapes;
           this.presets = presets;
           this.wireControls();
+          this.setPadding(Number(this.find("padding").value));
+          this.setStride(Number(this.find("stride").value));
           const first = this.find("sample").value;
           if (!this.kernel.rows) this.applyKernel(presets.f1 || Object.values(presets)[0]);
           return this.setImage(has(shapes, first) ? first : Object.keys(shapes)[0]);
@@ -277,6 +542,7 @@
       return this.loadImage(name).then((image) => {
         if (token !== this.token) return; // a later choice won
         this.image = image;
+        this.padded = null;
         this.find("sample").value = name;
         const canvas = this.canvases.input;
         paint(canvas, image.pixels, image.width, image.height, GRAY_LUT, 0, 1);
@@ -316,40 +582,68 @@
       return rows(this.kernel.values, this.kernel.rows, this.kernel.cols);
     }
 
+    // Check a whole number within `range` for `name` ("padding", "stride") and set it.
+    setStep(name, value, range) {
+      if (typeof value !== "number" || !Number.isInteger(value)) {
+        throw new TypeError(`${name} must be a whole number, not ${JSON.stringify(value)}`);
+      }
+      if (value < range.min || value > range.max) {
+        throw new RangeError(`${name} ${value}; it runs from ${range.min} to ${range.max}`);
+      }
+      this[name] = value;
+      this.find(name).value = String(value);
+    }
+
+    setPadding(padding) {
+      this.setStep("padding", padding, PADDINGS);
+      this.padded = null;
+    }
+
+    setStride(stride) {
+      this.setStep("stride", stride, STRIDES);
+    }
+
+    paddedImage() {
+      if (!this.padded || this.padded.padding !== this.padding) {
+        this.padded = { padding: this.padding, ...padImage(this.image, this.padding) };
+      }
+      return this.padded;
+    }
+
     // Compute the three stages and paint them: one "full update".
     update() {
       const image = this.image;
       if (!image) return;
-      const { rows: kh, cols: kw, values: kernel } = this.kernel;
-      const h = image.height - kh + 1;
-      const w = image.width - kw + 1;
-      const ph = h >> 1;
-      const pw = w >> 1;
+      const { rows: kh, cols: kw, values } = this.kernel;
+      const [padding, stride] = [this.padding, this.stride];
+      const h = convSide(image.height, kh, padding, stride);
+      const w = convSide(image.width, kw, padding, stride);
+      const [ph, pw] = [h >> 1, w >> 1];
       let out = this.out;
-      if (!out || out.h !== h || out.w !== w || out.wide.length !== h * image.width) {
+      if (!out || out.h !== h || out.w !== w) {
         out = this.out = {
           h,
           w,
           ph,
           pw,
-          wide: new Float64Array(h * image.width),
+          sums: new Float64Array(w),
           conv: new Float32Array(h * w),
           relu: new Float32Array(h * w),
           pooled: new Float32Array(ph * pw),
         };
       }
-      crossCorrelate(image.pixels, image.width, kernel, kh, kw, out.wide, out.conv, h, w);
-      relu(out.conv, out.relu);
-      maxPool2(out.relu, w, out.pooled, ph, pw);
-      const [low, high] = extent(out.conv);
-      out.low = low;
-      out.high = high;
-      out.pooledRange = extent(out.pooled);
-      const limit = Math.max(Math.abs(low), Math.abs(high)) || 1;
+      const weights = Float64Array.from(values);
+      const padded = this.paddedImage();
+      if (stride === 1 && this.fast) this.fast.run(padded, weights, kh, kw, out.conv, h, w);
+      else crossCorrelate(padded, weights, kh, kw, stride, out.sums, out.conv, h, w);
+      [out.low, out.high] = relu(out.conv, out.relu);
+      out.pooledRange = maxPool2(out.relu, w, out.pooled, ph, pw);
+      const limit = Math.max(Math.abs(out.low), Math.abs(out.high)) || 1;
       paint(this.canvases.conv, out.conv, w, h, DIVERGING_LUT, -limit, limit);
       paint(this.canvases.relu, out.relu, w, h, GRAY_LUT, 0, limit);
       paint(this.canvases.pooled, out.pooled, pw, ph, GRAY_LUT, 0, limit);
       this.showScales(limit);
+      this.showSizes();
       this.explain();
     }
 
@@ -370,7 +664,23 @@
       }
     }
 
-    // -- Kernel editor --
+    // The output-size formula for each side, with this image, filter, padding and stride.
+    showSizes() {
+      const { image, out, padding, stride } = this;
+      const { rows: kh, cols: kw } = this.kernel;
+      const line = (kind, label, value, math) =>
+        `<p class="pg-size" data-pg-size="${kind}" data-value="${value}">` +
+        `<span class="pg-size-label">${escapeHtml(label)}</span> ${math}</p>`;
+      const text = this.text;
+      const pooled = `${out.ph}×${out.pw}`;
+      const html =
+        line("height", text.height, out.h, sideFormula(image.height, kh, padding, stride, out.h)) +
+        line("width", text.width, out.w, sideFormula(image.width, kw, padding, stride, out.w)) +
+        line("pooled", text.pooledSize, pooled, poolFormula(out.h, out.w, out.ph, out.pw));
+      if (html !== this.sizes) this.find("sizes").innerHTML = this.sizes = html;
+    }
+
+    // -- Controls and kernel editor --
 
     wireControls() {
       const sample = this.find("sample");
@@ -389,6 +699,17 @@
       );
       for (const axis of ["rows", "cols"]) {
         this.find(axis).addEventListener("change", () => this.resizeKernel());
+      }
+      const steps = {
+        padding: (value) => this.setPadding(value),
+        stride: (value) => this.setStride(value),
+      };
+      for (const [name, set] of Object.entries(steps)) {
+        const menu = this.find(name);
+        menu.addEventListener("change", () => {
+          set(Number(menu.value));
+          this.update();
+        });
       }
       for (const button of this.root.querySelectorAll("[data-preset]")) {
         if (!has(this.presets, button.dataset.preset)) {
@@ -536,14 +857,27 @@
       this.explain();
     }
 
-    mark(stage, row, col, height, width) {
+    // Outline rows top..top+height-1 and columns left..left+width-1 of a map, clipped to it.
+    // The outlined part is also written on the outline, as data-top and so on.
+    mark(stage, top, left, height, width) {
       const canvas = this.canvases[stage];
       const box = this.find(stage + "-mark");
+      const bottom = Math.min(top + height, canvas.height);
+      const right = Math.min(left + width, canvas.width);
+      [top, left] = [Math.max(top, 0), Math.max(left, 0)];
+      if (bottom <= top || right <= left) return; // all of it lies in the padding
+      Object.assign(box.dataset, { top, left, height: bottom - top, width: right - left });
       box.hidden = false;
-      box.style.left = (100 * col) / canvas.width + "%";
-      box.style.top = (100 * row) / canvas.height + "%";
-      box.style.width = (100 * width) / canvas.width + "%";
-      box.style.height = (100 * height) / canvas.height + "%";
+      box.style.left = (100 * left) / canvas.width + "%";
+      box.style.top = (100 * top) / canvas.height + "%";
+      box.style.width = (100 * (right - left)) / canvas.width + "%";
+      box.style.height = (100 * (bottom - top)) / canvas.height + "%";
+    }
+
+    // Where the filter's top-left cell sits on the input for output pixel (row, col); it is
+    // negative, or past the far edge, in the padding.
+    origin(row, col) {
+      return [row * this.stride - this.padding, col * this.stride - this.padding];
     }
 
     explain() {
@@ -557,7 +891,7 @@
       }
       let { stage, row, col } = this.selected;
       const canvas = this.canvases[stage];
-      row = Math.min(row, canvas.height - 1); // the maps shrink when the kernel grows
+      row = Math.min(row, canvas.height - 1); // the maps change size with the settings
       col = Math.min(col, canvas.width - 1);
       this.selected = { stage, row, col };
       this.cursor[stage] = [row, col];
@@ -573,31 +907,40 @@
     explainConv(row, col) {
       const text = this.text;
       const { rows: kh, cols: kw, values: kernel } = this.kernel;
-      const image = this.image;
+      const { image, padding, stride } = this;
+      const padded = this.paddedImage();
+      const [top, left] = this.origin(row, col);
       const patch = [];
       const products = [];
+      const outside = new Set();
       for (let u = 0; u < kh; u++) {
         for (let v = 0; v < kw; v++) {
-          const x = image.pixels[(row + u) * image.width + col + v];
+          const x = padded.pixels[(row * stride + u) * padded.width + col * stride + v];
+          const [i, j] = [top + u, left + v];
+          if (i < 0 || j < 0 || i >= image.height || j >= image.width) outside.add(patch.length);
           patch.push(x);
           products.push(x * kernel[u * kw + v]);
         }
       }
       const value = this.out.conv[row * this.out.w + col];
       this.mark("conv", row, col, 1, 1);
-      this.mark("input", row, col, kh, kw);
-      const said = fill(text.convSummary, { row, col, value: fixed(value, 4) });
+      this.mark("input", top, left, kh, kw);
+      const said = fill(text.convSummary, { row, col, value: fixed(value, 4), top, left });
       const four = (x) => fixed(x, 4);
+      const where = fill(text.origin, { row, col, top, left, stride, padding });
+      const note = outside.size ? `<p class="pg-note">${escapeHtml(text.padNote)}</p>` : "";
       const html =
+        `<p class="pg-where">${escapeHtml(where)}</p>` +
         '<div class="pg-equation">' +
-        table(text.patch, "patch", patch, kw, four) +
+        table(text.patch, "patch", patch, kw, four, outside) +
         operator("⊙") +
         table(text.kernel, "kernel", Array.from(kernel), kw, formatWeight) +
         operator("=") +
-        table(text.products, "products", products, kw, four) +
+        table(text.products, "products", products, kw, four, outside) +
         operator("→") +
         total(text.sum, "sum", fixed(value, 4)) +
-        "</div>";
+        "</div>" +
+        note;
       return [said, html];
     }
 
@@ -605,8 +948,10 @@
       const k = row * this.out.w + col;
       const input = fixed(this.out.conv[k], 4);
       const value = fixed(this.out.relu[k], 4);
+      const [top, left] = this.origin(row, col);
       this.mark("relu", row, col, 1, 1);
       this.mark("conv", row, col, 1, 1);
+      this.mark("input", top, left, this.kernel.rows, this.kernel.cols);
       const said = fill(this.text.reluSummary, { row, col, input, value });
       const html =
         `<p class="pg-total">max(0, <output data-pg-value="input">${input}</output>) = ` +
@@ -614,28 +959,56 @@
       return [said, html];
     }
 
+    // The input pixels a pooled pixel depends on: the union of the windows of its 2×2 block,
+    // s + kh rows by s + kw columns, clipped to the image (the rest is padding).
+    receptiveField(row, col) {
+      const [top, left] = this.origin(2 * row, 2 * col);
+      const height = this.stride + this.kernel.rows;
+      const width = this.stride + this.kernel.cols;
+      const { height: imageHeight, width: imageWidth } = this.image;
+      const inside = {
+        top: Math.max(top, 0),
+        left: Math.max(left, 0),
+        bottom: Math.min(top + height, imageHeight) - 1,
+        right: Math.min(left + width, imageWidth) - 1,
+      };
+      return { top, left, height, width, inside };
+    }
+
     explainPool(row, col) {
       const out = this.out;
+      const text = this.text;
       const at = (i, j) => out.relu[(2 * row + i) * out.w + 2 * col + j];
       const block = [at(0, 0), at(0, 1), at(1, 0), at(1, 1)];
       const value = out.pooled[row * out.pw + col];
       const winner = block.indexOf(value); // the first of equal maxima
+      const field = this.receptiveField(row, col);
+      const { top, left, bottom, right } = field.inside;
       this.mark("pooled", row, col, 1, 1);
       this.mark("relu", 2 * row, 2 * col, 2, 2);
-      const said = fill(this.text.poolSummary, {
-        row,
-        col,
-        values: block.map((x) => fixed(x, 4)).join(", "),
-        value: fixed(value, 4),
+      this.mark("conv", 2 * row, 2 * col, 2, 2);
+      this.mark("input", field.top, field.left, field.height, field.width);
+      const clipped = bottom - top + 1 !== field.height || right - left + 1 !== field.width;
+      const fieldText = fill(clipped ? text.fieldClipped : text.field, {
+        h: field.height,
+        w: field.width,
+        top,
+        left,
+        bottom,
+        right,
+        ih: bottom - top + 1,
+        iw: right - left + 1,
       });
+      const values = block.map((x) => fixed(x, 4)).join(", ");
+      const said = fill(text.poolSummary, { row, col, values, value: fixed(value, 4) });
       const cell = (x, k) => (k === winner ? `<mark>${fixed(x, 4)}</mark>` : fixed(x, 4));
       const html =
         '<div class="pg-equation">' +
-        table(this.text.window, "window", block, 2, cell) +
+        table(text.window, "window", block, 2, cell) +
         operator("→") +
-        total(this.text.winner, "max", fixed(value, 4)) +
+        total(text.winner, "max", fixed(value, 4)) +
         "</div>";
-      return [said, html];
+      return [said + " " + fieldText, html];
     }
   }
 
@@ -648,15 +1021,20 @@
     };
     const ready = playground.ready.then(() => undefined);
     ready.catch(() => {}); // a failure is shown on the page; a caller may still await it
+    const thenUpdate = (change) => (value) => {
+      change(value);
+      playground.update();
+    };
     return Object.freeze({
       ready,
       samples: () => Object.keys(playground.shapes || {}),
       setImage: (name) => playground.setImage(name),
-      setKernel: (kernelRows) => {
-        playground.applyKernel(kernelRows);
-        playground.update();
-      },
+      setKernel: thenUpdate((kernelRows) => playground.applyKernel(kernelRows)),
+      setPadding: thenUpdate((padding) => playground.setPadding(padding)),
+      setStride: thenUpdate((stride) => playground.setStride(stride)),
       kernel: () => playground.kernelRows(),
+      padding: () => playground.padding,
+      stride: () => playground.stride,
       image: () => {
         loaded();
         const { pixels, height, width } = playground.image;
