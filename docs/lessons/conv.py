@@ -82,6 +82,12 @@ def viz_layer(layer, n_filters=4):
 # %% show-conv
 viz_layer(conv_layer)
 
+# %% zoom
+# ko: 왼쪽 차선과 가운데 점선이 만나는 곳을 확대합니다. viz_layer는 잘라 낸 텐서도 그립니다.
+# en: Zoom in where the left lane line meets the center dashes. viz_layer draws a crop too.
+zoom_rows, zoom_cols = slice(128, 176), slice(216, 264)
+viz_layer(conv_layer[:, :, zoom_rows, zoom_cols])
+
 # %% stats
 for i in range(4):
     fmap = conv_layer[0, i]
@@ -98,12 +104,6 @@ regions = {
 for name, (rows, cols) in regions.items():
     peaks = conv_layer[0, :, rows, cols].amax(dim=(1, 2))
     print(f"{name:7}", "  ".join(f"{peak:5.2f}" for peak in peaks))
-
-# %% zoom
-# ko: 왼쪽 차선과 가운데 점선이 만나는 곳을 확대합니다. viz_layer는 잘라 낸 텐서도 그립니다.
-# en: Zoom in where the left lane line meets the center dashes. viz_layer draws a crop too.
-zoom_rows, zoom_cols = slice(128, 176), slice(216, 264)
-viz_layer(conv_layer[:, :, zoom_rows, zoom_cols])
 
 # %% sliding
 # ko: 점선의 왼쪽 위 모서리를 담은 7×7 조각입니다. 4×4 필터는 이 조각 안에서 가로로 4자리,
