@@ -640,8 +640,9 @@
       out.pooledRange = maxPool2(out.relu, w, out.pooled, ph, pw);
       const limit = Math.max(Math.abs(out.low), Math.abs(out.high)) || 1;
       paint(this.canvases.conv, out.conv, w, h, DIVERGING_LUT, -limit, limit);
-      paint(this.canvases.relu, out.relu, w, h, GRAY_LUT, 0, limit);
-      paint(this.canvases.pooled, out.pooled, pw, ph, GRAY_LUT, 0, limit);
+      // One signed color rule for every map, as in the lesson's figures: 0 is white.
+      paint(this.canvases.relu, out.relu, w, h, DIVERGING_LUT, -limit, limit);
+      paint(this.canvases.pooled, out.pooled, pw, ph, DIVERGING_LUT, -limit, limit);
       this.showScales(limit);
       this.showSizes();
       this.explain();
