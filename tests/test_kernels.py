@@ -113,7 +113,7 @@ def test_weight_from_accepts_every_size_up_to_15(side):
     assert kernels.weight_from(np.ones((side, side))).shape == (1, 1, side, side)
 
 
-@pytest.mark.parametrize("name", ["lesson", "sobel"])
+@pytest.mark.parametrize("name", list(kernels.FILTER_SETS))
 def test_parse_filters_names_a_filter_set(name):
     """A set's name gives that stack, as a fresh float32 (N, kh, kw) array."""
     stack = kernels.parse_filters(name)

@@ -314,6 +314,7 @@ def test_about_page_examples_print_what_their_comments_say(tmp_path):
     assert printed.getvalue().strip() == comment
 
 
+@pytest.mark.site
 @pytest.mark.browser
 def test_about_page_console_example_prints_what_its_comment_says(site, page):
     """The console example on the About page, run on the playground, logs what its comment says."""
@@ -335,6 +336,7 @@ def test_about_page_console_example_prints_what_its_comment_says(site, page):
     assert logged == [script.strip().splitlines()[-1].split("//", 1)[1].strip()]
 
 
+@pytest.mark.site
 @pytest.mark.browser
 @pytest.mark.parametrize("language", ["ko", "en"])
 def test_page_loads_with_no_error_and_no_outside_request(site, page, language):
@@ -349,6 +351,7 @@ def test_page_loads_with_no_error_and_no_outside_request(site, page, language):
     assert page.get_attribute("[data-cnnviz-playground]", "data-engine") == "wasm"
 
 
+@pytest.mark.site
 @pytest.mark.browser
 def test_other_pages_get_no_playground(site, page):
     """On a page without a playground the script defines nothing and fetches nothing."""
@@ -359,6 +362,7 @@ def test_other_pages_get_no_playground(site, page):
     assert page.console_errors == []
 
 
+@pytest.mark.site
 @pytest.mark.browser
 def test_api_sets_image_kernel_padding_and_stride_and_reads_back(site, page):
     """setImage, setKernel, setPadding and setStride change what the page gives back, and the
@@ -386,6 +390,7 @@ def test_api_sets_image_kernel_padding_and_stride_and_reads_back(site, page):
     assert page.locator(".pg-cell").count() == 6
 
 
+@pytest.mark.site
 @pytest.mark.browser
 @pytest.mark.parametrize("name", sample_names())
 def test_image_is_the_full_size_sample(site, page, name):
@@ -400,6 +405,7 @@ def test_image_is_the_full_size_sample(site, page, name):
     assert shape == f"{expected.shape[0]} × {expected.shape[1]}"
 
 
+@pytest.mark.site
 @pytest.mark.browser
 @pytest.mark.parametrize(("kernel", "padding", "stride"), CASES)
 def test_page_computes_what_numpy_computes(site, page, kernel, padding, stride):
@@ -414,6 +420,7 @@ def test_page_computes_what_numpy_computes(site, page, kernel, padding, stride):
         assert_page_matches_numpy(page, KERNELS[kernel], padding, stride, name)
 
 
+@pytest.mark.site
 @pytest.mark.browser
 @pytest.mark.parametrize(("kernel", "padding"), [("f1", 0), ("random_6x6", 2), ("random_2x7", 1)])
 def test_without_webassembly_the_javascript_path_computes_the_same(site, page, kernel, padding):
@@ -428,6 +435,7 @@ def test_without_webassembly_the_javascript_path_computes_the_same(site, page, k
     assert page.console_errors == []
 
 
+@pytest.mark.site
 @pytest.mark.browser
 def test_api_refuses_bad_kernels_paddings_and_strides_and_keeps_the_old_ones(site, page):
     """A ragged, oversized or non-numeric kernel, a padding or stride out of range or not a
@@ -460,6 +468,7 @@ def test_api_refuses_bad_kernels_paddings_and_strides_and_keeps_the_old_ones(sit
     assert "road" in refused_image
 
 
+@pytest.mark.site
 @pytest.mark.browser
 def test_padding_and_stride_menus_update_the_sizes_and_the_formula(site, page):
     """Choosing a padding and a stride updates the maps, their sizes and the output-size
@@ -488,6 +497,7 @@ def test_padding_and_stride_menus_update_the_sizes_and_the_formula(site, page):
     assert call(page, "stride") == 3
 
 
+@pytest.mark.site
 @pytest.mark.browser
 def test_presets_fill_the_editor(site, page):
     """Each preset button sets its kernel from cnnviz.kernels, resizes the grid and is marked."""
@@ -507,6 +517,7 @@ def test_presets_fill_the_editor(site, page):
     )
 
 
+@pytest.mark.site
 @pytest.mark.browser
 def test_kernel_size_runs_from_2_to_7_and_keeps_the_top_left(site, page):
     """Every size from 2×2 to 7×7 gives labelled cells, old weights top-left, a valid-size map."""
@@ -530,6 +541,7 @@ def test_kernel_size_runs_from_2_to_7_and_keeps_the_top_left(site, page):
     assert page_result(page)["conv"].shape == (height - 1, width - 6)
 
 
+@pytest.mark.site
 @pytest.mark.browser
 def test_typing_in_a_cell_recomputes_the_maps(site, page):
     """A number typed into the editor becomes the kernel's weight and the maps follow it."""
@@ -546,6 +558,7 @@ def test_typing_in_a_cell_recomputes_the_maps(site, page):
     assert call(page, "kernel")[1][1] == 0
 
 
+@pytest.mark.site
 @pytest.mark.browser
 @pytest.mark.parametrize(("padding", "stride"), [(0, 1), (1, 2)])
 def test_hovering_a_conv_pixel_shows_patch_kernel_products_and_sum(site, page, padding, stride):
@@ -575,6 +588,7 @@ def test_hovering_a_conv_pixel_shows_patch_kernel_products_and_sum(site, page, p
     assert f"({top}, {left})" in page.locator("[data-pg=detail] .pg-where").inner_text()
 
 
+@pytest.mark.site
 @pytest.mark.browser
 def test_a_window_on_the_padding_shows_faded_zeros_and_a_clipped_outline(site, page):
     """With padding, a window over the edge shows its padding cells as faded zeros, and the
@@ -598,6 +612,7 @@ def test_a_window_on_the_padding_shows_faded_zeros_and_a_clipped_outline(site, p
     assert page.locator("[data-pg=detail] [data-pg-table=patch] td.pg-pad").count() == 4
 
 
+@pytest.mark.site
 @pytest.mark.browser
 def test_hovering_relu_and_pooled_pixels_explains_them(site, page):
     """ReLU shows max(0, x); pooling shows the 2×2 window of the ReLU map and marks its winner."""
@@ -620,6 +635,7 @@ def test_hovering_relu_and_pooled_pixels_explains_them(site, page):
     assert page.locator("[data-pg=relu-mark]").is_visible()
 
 
+@pytest.mark.site
 @pytest.mark.browser
 @pytest.mark.parametrize("stride", [1, 2, 3])
 def test_a_pooled_pixel_outlines_its_receptive_field_on_the_input(site, page, stride):
@@ -654,6 +670,7 @@ def test_a_pooled_pixel_outlines_its_receptive_field_on_the_input(site, page, st
     assert abs(expected - pooled[row, col]) <= TOLERANCE
 
 
+@pytest.mark.site
 @pytest.mark.browser
 def test_a_receptive_field_over_the_padding_is_clipped_to_the_image(site, page):
     """At the image's corner with padding 2, the field of pooled pixel (0, 0) starts at -2: the
@@ -670,6 +687,7 @@ def test_a_receptive_field_over_the_padding_is_clipped_to_the_image(site, page):
     assert "padding" in summary
 
 
+@pytest.mark.site
 @pytest.mark.browser
 def test_the_exercises_answers_hold(site, page):
     """The playground page's exercises: same-size padding for 3×3 and 5×5 filters; and a 2×2
@@ -690,6 +708,7 @@ def test_the_exercises_answers_hold(site, page):
     assert conv[2:-2, 2:-2].all()  # every pixel > 0, so every sum reaching the image is > 0
 
 
+@pytest.mark.site
 @pytest.mark.browser
 @pytest.mark.parametrize("language", ["ko", "en"])
 def test_keyboard_alone_runs_the_playground(site, page, language):
@@ -731,6 +750,7 @@ def test_keyboard_alone_runs_the_playground(site, page, language):
     assert page.locator("[data-pg=summary]").get_attribute("aria-live") == "polite"
 
 
+@pytest.mark.site
 @pytest.mark.browser
 @pytest.mark.parametrize("language", ["ko", "en"])
 def test_the_page_fits_a_390_px_phone(site, browser, language):
@@ -757,6 +777,7 @@ def serious(results):
     return [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
 
 
+@pytest.mark.site
 @pytest.mark.browser
 @pytest.mark.parametrize("language", ["ko", "en"])
 @pytest.mark.parametrize("scheme", ["light", "dark"])
