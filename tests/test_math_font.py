@@ -191,6 +191,8 @@ def test_chromium_draws_every_formula_in_the_math_font(site, page, language):
         open_page(page, site, path)
         # Sections off screen are not laid out (content-visibility: auto): lay them all out.
         page.add_style_tag(content=".cnnviz-section { content-visibility: visible !important }")
+        # A formula in a folded answer is drawn only once the reader opens it: open them all.
+        page.evaluate("document.querySelectorAll('article details').forEach(d => d.open = true)")
         families = page.eval_on_selector_all(
             "article math", "els => els.map(el => getComputedStyle(el).fontFamily)"
         )

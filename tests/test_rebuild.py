@@ -145,7 +145,11 @@ def test_serve_rebuilds_with_fresh_code_and_survives_failures(tmp_path):
         recoloured = server.get("figures/relu-curve.png")
         assert recoloured != original
 
-        edit(root / FIGURES, "    x = np.linspace(-3, 3, 121)", "    raise RuntimeError('boom')")
+        edit(
+            root / FIGURES,
+            "    fig = Figure(figsize=(WIDTH * 0.55,",
+            "    raise RuntimeError('boom')\n    fig = Figure(figsize=(WIDTH * 0.55,",
+        )
         since = len(server.log)
         error = server.wait_for("ERROR")
         assert error.strip() == "ERROR   -  cnnviz: figures/relu-curve.png: RuntimeError: boom"
@@ -169,8 +173,8 @@ def without_livereload(html: bytes) -> bytes:
     return re.sub(rb"<script>[^<]*livereload[^<]*</script>", b"", html)
 
 
-def test_serve_keeps_the_last_good_site_through_broken_code_and_a_missing_snippet(tmp_path):
-    """A syntax error in cnnviz, then a missing snippet: each is logged in one line (the first
+def test_serve_keeps_the_last_good_site_through_broken_code_and_a_missing_cell(tmp_path):
+    """A syntax error in cnnviz, then a page naming no cell: each is logged in one line (the first
     names the file and line), every page and figure is still served as it last built, at once,
     and fixing the mistake rebuilds as usual."""
     root = copy_project(tmp_path / "project")
@@ -196,12 +200,10 @@ def test_serve_keeps_the_last_good_site_through_broken_code_and_a_missing_snippe
         server.wait_for("Reloading browsers")
         english = server.get("en/conv/")
 
-        snippet = '--8<-- "cnnviz/layers.py:net"'
-        edit(root / "docs" / "conv.en.md", snippet, snippet.replace(":net", ":no_such_part"))
+        marker = '{{ cell("net") }}'
+        edit(root / "docs" / "conv.en.md", marker, marker.replace("net", "no_such_cell"))
         error = server.wait_for("rebuild failed")
-        assert error.strip().endswith(
-            "SnippetMissingError: Snippet section 'no_such_part' could not be located"
-        )
+        assert error.strip().endswith("no code cell named 'no_such_cell'")
         server.wait_for("Reloading browsers")
         assert without_livereload(server.get("en/conv/", timeout=30)) == without_livereload(english)
         assert server.get("figures/conv.png", timeout=30) == figure

@@ -128,8 +128,9 @@
         sum: sum,
         value: data.output[top][left].toFixed(4),
       });
-      buttons[0].disabled = step === 0;
-      buttons[1].disabled = step === total - 1;
+      // aria-disabled, not disabled: a button at its end stays reachable with Tab.
+      buttons[0].setAttribute("aria-disabled", String(step === 0));
+      buttons[1].setAttribute("aria-disabled", String(step === total - 1));
       root.dataset.step = String(step);
     }
 
@@ -158,4 +159,31 @@
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", startAll);
   else startAll();
+})();
+
+/* cnnviz: a link to a heading lands on that heading.
+ *
+ * Each `##` section is laid out only when it nears the screen (`content-visibility: auto` in
+ * cnnviz.css), at a guessed height until then. Jumping to a heading further down would land by
+ * those guesses, and the sections above would then settle to their real heights and push the
+ * heading away. So on arriving with a #fragment, or following one, the sections up to the
+ * target are laid out for real first, and the target is scrolled to again.
+ */
+(function () {
+  "use strict";
+
+  function settle() {
+    var id = decodeURIComponent(location.hash.slice(1));
+    var target = id && document.getElementById(id);
+    if (!target) return;
+    document.querySelectorAll(".md-typeset > .cnnviz-section").forEach(function (section) {
+      var before = section.compareDocumentPosition(target) & Node.DOCUMENT_POSITION_FOLLOWING;
+      if (before || section.contains(target)) section.style.contentVisibility = "visible";
+    });
+    target.scrollIntoView();
+  }
+
+  window.addEventListener("hashchange", settle);
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", settle);
+  else settle();
 })();

@@ -9,8 +9,9 @@ A lesson is a page pair `docs/<name>.ko.md` / `docs/<name>.en.md` with a source
 - right under the title, links offer the lesson's notebook, its zip and the zip of every
   notebook, in the page's language (written by `gen/notebooks.py`).
 
-A marker that names no cell, or a lesson that failed to run, is logged as an error, which
-`mkdocs build --strict` turns into a failed build.
+A marker that names no cell stops the build with one line, as a missing snippet would; a
+lesson that failed to run is logged as an error, which `mkdocs build --strict` turns into a
+failed build (and `mkdocs serve` keeps showing the last good figures).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import logging
 import tomllib
 from pathlib import Path
 
+from mkdocs.exceptions import PluginError
 from mkdocs.utils import get_relative_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,8 +46,7 @@ def on_page_markdown(markdown, page, config, files):
         lesson = lessons.read_lesson(name)
         markdown = lessons.page_markdown(markdown, lesson, language, outputs, strings)
     except lessons.LessonError as error:
-        log.error("cnnviz: %s: %s", page.file.src_uri, error)
-        return markdown
+        raise PluginError(f"{page.file.src_uri}: {error}") from None
     return _with_downloads(markdown, name, page, config, strings)
 
 
