@@ -470,6 +470,9 @@ _MARKER = re.compile(
 )
 
 
+_LEFTOVER = re.compile(r"\{\{\s*(?:cell|exercise)\b[^\n]*")
+
+
 def page_markdown(
     markdown: str,
     lesson: Lesson,
@@ -496,7 +499,8 @@ def page_markdown(
         The Markdown with every marker replaced.
 
     Raises:
-        LessonError: A marker names a cell the lesson does not have.
+        LessonError: A marker names a cell the lesson does not have, or is not written as
+            one line of its own in the form above.
     """
 
     def replace(match: re.Match[str]) -> str:
@@ -509,7 +513,14 @@ def page_markdown(
             text = _cell_block(lesson, name, language, outputs, strings)
         return _indent(text, indent)
 
-    return _MARKER.sub(replace, markdown)
+    expanded = _MARKER.sub(replace, markdown)
+    leftover = _LEFTOVER.search(expanded)
+    if leftover:
+        raise LessonError(
+            lesson.path,
+            f'cannot read the page\'s marker {leftover.group(0)!r}; write {{{{ cell("name") }}}}',
+        )
+    return expanded
 
 
 def _cell_block(

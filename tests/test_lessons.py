@@ -238,6 +238,17 @@ def test_a_marker_naming_no_cell_is_refused(folder):
         lessons.page_markdown('{{ cell("dubble") }}', lesson, "ko", {}, STRINGS)
 
 
+@pytest.mark.parametrize(
+    "marker",
+    ['{{ cell("no_such") }}', "{{ cell('double') }}", 'text {{ cell("double") }}', "{{cell}}"],
+)
+def test_a_marker_that_cannot_be_read_is_refused(folder, marker):
+    """A marker written any other way is refused, never left on the page as text."""
+    lesson = lessons.read_lesson("small", folder)
+    with pytest.raises(LessonError, match="cannot read the page's marker"):
+        lessons.page_markdown(f"# T\n\n{marker}\n", lesson, "ko", {}, STRINGS)
+
+
 def test_zips_are_the_same_bytes_every_time():
     """Sorted entries and fixed dates: the same files give the same zip."""
     files = {"b.txt": b"2", "a/c.txt": b"3"}
