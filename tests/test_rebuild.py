@@ -201,9 +201,13 @@ def test_serve_keeps_the_last_good_site_through_broken_code_and_a_missing_cell(t
         english = server.get("en/conv/")
 
         marker = '{{ cell("net") }}'
-        edit(root / "docs" / "conv.en.md", marker, marker.replace("net", "no_such_cell"))
-        error = server.wait_for("rebuild failed")
-        assert error.strip().endswith("no code cell named 'no_such_cell'")
+        edit(root / "docs" / "conv.en.md", marker, marker.replace("net", "no-such-cell"))
+        error = server.wait_for("no code cell named")
+        lesson = root / "docs" / "lessons" / "conv.py"
+        assert (
+            error.strip() == f"ERROR   -  conv.en.md: {lesson}: no code cell named 'no-such-cell'"
+        )
+        server.wait_for("rebuild failed")
         server.wait_for("Reloading browsers")
         assert without_livereload(server.get("en/conv/", timeout=30)) == without_livereload(english)
         assert server.get("figures/conv.png", timeout=30) == figure
