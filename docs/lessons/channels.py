@@ -66,7 +66,7 @@ print(f"{dense_params / conv_params:,.0f}")
 
 # %% gray-check [markdown] lang="ko"
 # 이 층의 첫 출력 맵에서 편향을 빼면, 회색조로 바꾼 이미지에 f1을 적용한 결과와 거의 같습니다.
-# `cv2.COLOR_RGB2GRAY`로 만든 회색조 이미지로 확인하고, 가장 크게 다른 값이 얼마인지 구해 보세요.
+# `cv2.COLOR_RGB2GRAY`로 만든 회색조 이미지로 확인하고, 가장 크게 다른 값이 얼마인지 구해 보십시오.
 
 # %% gray-check [markdown] lang="en"
 # This layer's first output map, minus the bias, is almost f1 applied to the grayscale image.
@@ -83,7 +83,7 @@ print(f"{(output - conv.bias[0] - from_gray).abs().max():.4f}")
 
 # %% params [markdown] lang="ko"
 # `nn.Conv2d(3, 16, kernel_size=3)`의 파라미터는 몇 개입니까? 먼저 손으로 계산하고 코드로
-# 확인해 보세요. 입력 이미지의 크기는 이 수에 영향을 줍니까?
+# 확인해 보십시오. 입력 이미지의 크기는 이 수에 영향을 줍니까?
 
 # %% params [markdown] lang="en"
 # How many parameters does `nn.Conv2d(3, 16, kernel_size=3)` have? Work it out by hand first,

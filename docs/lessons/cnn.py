@@ -51,7 +51,7 @@ print(tuple(scores.shape), scores.argmax(dim=1).item())
 
 # %% second [markdown] lang="ko"
 # 두 번째 합성곱 층 `nn.Conv2d(4, 8, kernel_size=3)`의 가중치는 어떤 모양이고, 파라미터는 몇
-# 개입니까? 첫 번째 층의 특성 맵 4장이 두 번째 층에서는 어떤 역할을 하는지 생각해 보세요.
+# 개입니까? 첫 번째 층의 특성 맵 4장이 두 번째 층에서는 어떤 역할을 하는지 생각해 보십시오.
 
 # %% second [markdown] lang="en"
 # What shape is the weight of the second convolutional layer, `nn.Conv2d(4, 8, kernel_size=3)`,
@@ -67,7 +67,7 @@ print(tuple(second.weight.shape), 8 * 4 * 3 * 3 + 8, sum(p.numel() for p in seco
 
 # %% flatten [markdown] lang="ko"
 # 입력 이미지가 절반 크기(144 × 256)라면 `nn.Linear`의 입력 크기는 얼마여야 합니까? 층마다
-# 모양을 계산해 보고, 그 크기의 무작위 텐서를 `model[:7]`에 통과시켜 확인해 보세요.
+# 모양을 계산해 보고, 그 크기의 무작위 텐서를 `model[:7]`에 통과시켜 확인해 보십시오.
 
 # %% flatten [markdown] lang="en"
 # If the input image were half size (144 × 256), what input size would `nn.Linear` need? Work

@@ -136,8 +136,8 @@ by_hand = (windows * filter_1).sum(axis=(2, 3))
 print(by_hand.shape, np.allclose(by_hand, conv_layer[0, 0].numpy(), atol=1e-5))
 
 # %% size [markdown] lang="ko"
-# 4×4 필터 대신 5×5 필터를 쓰면 이 이미지의 특성 맵은 어떤 모양이 될까요? 출력 크기 공식으로
-# 먼저 계산하고, `nn.Conv2d(1, 1, kernel_size=5)`에 이미지를 통과시켜 확인해 보세요.
+# 4×4 필터 대신 5×5 필터를 쓰면 이 이미지의 특성 맵은 어떤 모양이 됩니까? 출력 크기 공식으로
+# 먼저 계산하고, `nn.Conv2d(1, 1, kernel_size=5)`에 이미지를 통과시켜 확인해 보십시오.
 
 # %% size [markdown] lang="en"
 # With a 5×5 filter instead of a 4×4 one, what shape would this image's feature map have?
@@ -150,7 +150,7 @@ with torch.no_grad():
     print(tuple(nn.Conv2d(1, 1, kernel_size=5)(gray_img_tensor).shape))
 
 # %% by-hand [markdown] lang="ko"
-# f3의 특성 맵에서 가장 큰 값도 손으로 계산해 보세요. 그 자리의 조각을 잘라 `filter_3`과 칸끼리
+# f3의 특성 맵에서 가장 큰 값도 손으로 계산해 보십시오. 그 자리의 조각을 잘라 `filter_3`과 칸끼리
 # 곱해 더한 값이 `conv_layer[0, 2]`의 최댓값과 같은지 확인합니다.
 
 # %% by-hand [markdown] lang="en"

@@ -101,7 +101,7 @@ print(f"noise / {noise_plain / noise_blurred:.1f}  edge / {edge_plain / edge_blu
 
 # %% decimal [markdown] lang="ko"
 # 가중치가 소수인 필터도 만들 수 있습니다. `[[1, 2, 1], [2, 4, 2], [1, 2, 1]]`을 16으로 나눈 3×3
-# 필터를 만들어 카드에 적용해 보세요. 가중치의 합은 얼마이고, 그 결과 밝기 범위는 어떻게 됩니까?
+# 필터를 만들어 카드에 적용해 보십시오. 가중치의 합은 얼마이고, 그 결과 밝기 범위는 어떻게 됩니까?
 
 # %% decimal [markdown] lang="en"
 # Weights may be decimals. Build the 3×3 filter `[[1, 2, 1], [2, 4, 2], [1, 2, 1]]` divided by 16
@@ -117,7 +117,7 @@ print(f"{card_float.min():.4f} {card_float.max():.4f}")
 
 # %% five [markdown] lang="ko"
 # 5×5 필터 `[[-1, -1, 0, 1, 1]] * 5`를 만들어 카드에 적용하고, 가장 큰 값을 소벨 x와
-# 비교해 보세요. 필터가 커지면 답이 왜 커집니까?
+# 비교해 보십시오. 필터가 커지면 답이 왜 커집니까?
 
 # %% five [markdown] lang="en"
 # Build the 5×5 filter `[[-1, -1, 0, 1, 1]] * 5`, apply it to the card and compare its largest
@@ -131,7 +131,7 @@ print(five.shape, f"{cv2.filter2D(card_float, -1, five).max():.4f}", f"{edges_x.
 
 # %% gaussian [markdown] lang="ko"
 # 박스 블러 대신 `cv2.GaussianBlur(noisy, (5, 5), 0)`으로 흐리게 한 뒤 라플라시안을 적용하고,
-# 위와 같은 방법으로 경계와 잡음의 비를 구해 보세요.
+# 위와 같은 방법으로 경계와 잡음의 비를 구해 보십시오.
 
 # %% gaussian [markdown] lang="en"
 # Blur with `cv2.GaussianBlur(noisy, (5, 5), 0)` instead of the box blur, apply the Laplacian,

@@ -61,7 +61,7 @@ for name, patch in patches.items():
     print(f"{name:12}", "  ".join(f"{answer:5.1f}" for answer in answers))
 
 # %% diagonal [markdown] lang="ko"
-# 왼쪽 아래가 어둡고 오른쪽 위가 밝은 대각선 경계에 크게 반응하는 4×4 필터를 만들어 보세요.
+# 왼쪽 아래가 어둡고 오른쪽 위가 밝은 대각선 경계에 크게 반응하는 4×4 필터를 만들어 보십시오.
 # 그 경계를 담은 조각에서 여러분의 필터와 `filter_1`의 답을 비교합니다.
 
 # %% diagonal [markdown] lang="en"
@@ -78,7 +78,7 @@ print((edge * diagonal).sum(), (edge * filter_1).sum())
 
 # %% sobel [markdown] lang="ko"
 # 영상 처리에서 오래 써 온 3×3 소벨 x 필터는 `[[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]`입니다.
-# `filter_vals`처럼 numpy 배열로 만들고, 이것을 전치해 소벨 y를 만들어 보세요. 두 필터는 각각
+# `filter_vals`처럼 numpy 배열로 만들고, 이것을 전치해 소벨 y를 만들어 보십시오. 두 필터는 각각
 # 어느 방향의 밝기 변화에 반응합니까?
 
 # %% sobel [markdown] lang="en"

@@ -43,7 +43,7 @@ levels = np.unique(np.round(gray_img * 255).astype(int))
 print(len(levels), levels[:6], levels[-3:])
 
 # %% photo [markdown] lang="ko"
-# 사진 `images/grace_hopper.jpg`를 같은 방법으로 읽어 보세요. 배열의 모양은 어떻게 되고,
+# 사진 `images/grace_hopper.jpg`를 같은 방법으로 읽어 보십시오. 배열의 모양은 어떻게 되고,
 # 가장 어두운 값과 가장 밝은 값은 얼마입니까?
 
 # %% photo [markdown] lang="en"
@@ -56,8 +56,8 @@ photo = photo.astype("float32") / 255
 print(photo.shape, f"min {photo.min():.4f}  max {photo.max():.4f}")
 
 # %% channel-order [markdown] lang="ko"
-# 채널 순서를 착각해 `COLOR_RGB2GRAY`로 바꾸면 어떻게 될까요? 사진에 두 방법을 모두 적용하고,
-# 두 결과가 픽셀 하나에서 가장 크게 벌어지는 차이를 0~255 단위로 구해 보세요.
+# 채널 순서를 착각해 `COLOR_RGB2GRAY`로 바꾸면 어떻게 됩니까? 사진에 두 방법을 모두 적용하고,
+# 두 결과가 픽셀 하나에서 가장 크게 벌어지는 차이를 0~255 단위로 구해 보십시오.
 
 # %% channel-order [markdown] lang="en"
 # What if you mistake the channel order and convert with `COLOR_RGB2GRAY`? Apply both to the

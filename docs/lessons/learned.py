@@ -66,8 +66,8 @@ for step, learned in zip(steps, history):
     print(f"{step:4}", "  ".join(f"{value:6.3f}" for value in similarity))
 
 # %% dead [markdown] lang="ko"
-# 같은 학습을 `seed=0`으로 다시 해 보세요. 네 필터 가운데 하나가 처음 상태에서 전혀 움직이지
-# 않습니다. 그 필터가 처음에 두 이미지에서 내놓은 값 가운데 가장 큰 값을 구해 이유를 찾아보세요.
+# 같은 학습을 `seed=0`으로 다시 해 보십시오. 네 필터 가운데 하나가 처음 상태에서 전혀 움직이지
+# 않습니다. 그 필터가 처음에 두 이미지에서 내놓은 값 가운데 가장 큰 값을 구해 이유를 찾아보십시오.
 
 # %% dead [markdown] lang="en"
 # Run the same training with `seed=0`. One of the four filters never moves from where it
@@ -82,8 +82,8 @@ print(max(F.conv2d(x, start).max().item() for x in images) <= 0)
 print(torch.equal(dead_history[0][0], dead_history[-1][0]))
 
 # %% linear [markdown] lang="ko"
-# ReLU 없이, 합성곱의 출력 자체를 목표로 삼으면 어떻게 될까요? `train`을 고쳐 모델의 출력과
-# 목표에서 ReLU를 빼고, `seed=0`으로 100단계를 학습한 뒤 코사인 유사도를 구해 보세요.
+# ReLU 없이, 합성곱의 출력 자체를 목표로 삼으면 어떻게 됩니까? `train`을 고쳐 모델의 출력과
+# 목표에서 ReLU를 빼고, `seed=0`으로 100단계를 학습한 뒤 코사인 유사도를 구해 보십시오.
 
 # %% linear [markdown] lang="en"
 # What if the target is the convolution's output itself, without ReLU? Change `train` to drop

@@ -3,7 +3,7 @@
 # %% [markdown] lang="ko"
 # # 7. 패딩과 스트라이드
 #
-# 합성곱의 출력은 왜 입력보다 작아지고, 어떻게 하면 크기를 지킬 수 있을까요? 패딩과
+# 합성곱의 출력은 왜 입력보다 작아지고, 어떻게 하면 크기를 지킬 수 있습니까? 패딩과
 # 스트라이드를 바꿔 가며 출력 크기를 공식으로 계산하고 PyTorch로 확인합니다.
 
 # %% [markdown] lang="en"
@@ -82,7 +82,7 @@ for layer in model:
 
 # %% keep [markdown] lang="ko"
 # 3×3 필터로 크기를 지키려면 패딩을 얼마로 해야 합니까? 5×5 필터라면요? `out_size`로 계산하고,
-# `nn.Conv2d(1, 1, kernel_size=k, padding=p)`에 이미지를 통과시켜 확인해 보세요.
+# `nn.Conv2d(1, 1, kernel_size=k, padding=p)`에 이미지를 통과시켜 확인해 보십시오.
 
 # %% keep [markdown] lang="en"
 # What padding keeps the size with a 3×3 filter? And with a 5×5 one? Work it out with
@@ -101,7 +101,7 @@ for kernel in (3, 5):
 # %% stride-pool [markdown] lang="ko"
 # 스트라이드 2인 합성곱도 2×2 최대 풀링처럼 크기를 절반쯤으로 줄입니다. 이 이미지에서
 # `F.conv2d(..., stride=2)`와, 스트라이드 1 합성곱 뒤의 `F.max_pool2d(..., 2)`의 출력 모양을 비교해
-# 보세요.
+# 보십시오.
 
 # %% stride-pool [markdown] lang="en"
 # A convolution with stride 2 also roughly halves the size, as 2×2 max pooling does. On this

@@ -76,7 +76,7 @@ print(kept, activated_layer.numel(), "->", pooled_layer.numel())
 
 # %% odd [markdown] lang="ko"
 # 높이나 너비가 홀수인 특성 맵을 풀링하면 마지막 행이나 열은 어떻게 됩니까? 5×5 텐서
-# `torch.arange(25.0).reshape(1, 5, 5)`에 `F.max_pool2d(..., 2)`를 적용해 확인해 보세요.
+# `torch.arange(25.0).reshape(1, 5, 5)`에 `F.max_pool2d(..., 2)`를 적용해 확인해 보십시오.
 
 # %% odd [markdown] lang="en"
 # What happens to the last row or column when a feature map of odd height or width is pooled?
@@ -89,7 +89,7 @@ print(F.max_pool2d(torch.arange(25.0).reshape(1, 5, 5), 2))
 
 # %% average [markdown] lang="ko"
 # 최댓값 대신 평균을 남기는 `nn.AvgPool2d(2, 2)`도 있습니다. ReLU를 거친 f1의 특성 맵에 두
-# 풀링을 적용해 최댓값을 비교해 보세요. 가는 선은 어느 쪽에서 더 잘 살아남습니까?
+# 풀링을 적용해 최댓값을 비교해 보십시오. 가는 선은 어느 쪽에서 더 잘 살아남습니까?
 
 # %% average [markdown] lang="en"
 # `nn.AvgPool2d(2, 2)` keeps the mean instead of the maximum. Apply both poolings to f1's

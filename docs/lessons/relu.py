@@ -57,8 +57,8 @@ print(((relu_1 > 0) & (relu_2 > 0)).sum().item())
 print(torch.equal(relu_1 - relu_2, conv_layer[0, 0]))
 
 # %% twice [markdown] lang="ko"
-# ReLU를 두 번 적용하면 어떻게 될까요? `F.relu(F.relu(conv_layer))`와 `activated_layer`가 같은지
-# 확인하고, 그 이유를 설명해 보세요.
+# ReLU를 두 번 적용하면 어떻게 됩니까? `F.relu(F.relu(conv_layer))`와 `activated_layer`가 같은지
+# 확인하고, 그 이유를 설명해 보십시오.
 
 # %% twice [markdown] lang="en"
 # What happens if ReLU is applied twice? Check whether `F.relu(F.relu(conv_layer))` equals
@@ -71,7 +71,7 @@ print(torch.equal(F.relu(F.relu(conv_layer)), activated_layer))
 
 # %% leaky [markdown] lang="ko"
 # `F.leaky_relu(conv_layer, 0.1)`은 음수를 0으로 만들지 않고 0.1을 곱합니다. f1의 특성 맵에서
-# 가장 작은 값은 얼마가 됩니까? 합성곱 결과의 최솟값과 비교해 보세요.
+# 가장 작은 값은 얼마가 됩니까? 합성곱 결과의 최솟값과 비교해 보십시오.
 
 # %% leaky [markdown] lang="en"
 # `F.leaky_relu(conv_layer, 0.1)` does not set negative values to 0; it multiplies them by 0.1.
