@@ -9,9 +9,8 @@ from pathlib import Path
 
 import mkdocs_gen_files
 
+from cnnviz.build import generate
 from cnnviz.gallery import gallery_files, gallery_images, gallery_jobs
-from cnnviz.jobs import run_jobs
-from cnnviz.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -20,12 +19,12 @@ log = logging.getLogger("mkdocs.plugins.cnnviz")
 config = mkdocs_gen_files.config
 listed = config.extra.get("cnnviz", {}).get("gallery", [])
 images = gallery_images(ROOT, listed, Path(config.docs_dir) / "assets" / "gallery")
-results, report = run_jobs(gallery_jobs(images), Store(ROOT / ".cache" / "cnnviz"))
-for line in report.errors():
-    log.error("cnnviz: %s", line)
-log.info("cnnviz gallery: %s", report.summary())
-
 templates = {path.name: path.read_text(encoding="utf-8") for path in TEMPLATES.iterdir()}
-for target, data in gallery_files(images, results, templates).items():
-    with mkdocs_gen_files.open(target, "wb") as file:
-        file.write(data)
+generate(
+    "gallery",
+    gallery_jobs(images),
+    ROOT,
+    log,
+    mkdocs_gen_files.open,
+    compose=lambda results: gallery_files(images, results, templates),
+)

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import mkdocs_gen_files
 
-from cnnviz.jobs import Job, run_jobs
-from cnnviz.store import Store, write_if_changed
+from cnnviz.build import generate
+from cnnviz.jobs import Job
 
 ROOT = Path(__file__).resolve().parents[1]
-CACHE = ROOT / ".cache" / "cnnviz"
 LESSON_IMAGE = {"sample": "road"}
 log = logging.getLogger("mkdocs.plugins.cnnviz")
 
@@ -44,14 +43,4 @@ JOBS = [
     ),
 ]
 
-results, report = run_jobs(JOBS, Store(CACHE))
-for line in report.errors():
-    log.error("cnnviz: %s", line)
-log.info("cnnviz lesson: %s", report.summary())
-for job in JOBS:
-    data = results.get(job.target)
-    if job.target.startswith("outputs/"):  # a snippet must exist, or the page cannot build
-        write_if_changed(CACHE / job.target, data or b"(not computed: see the build log)\n")
-    elif data is not None:
-        with mkdocs_gen_files.open(job.target, "wb") as file:
-            file.write(data)
+generate("lesson", JOBS, ROOT, log, mkdocs_gen_files.open)

@@ -1,0 +1,134 @@
+"""One site build's use of the renders and the cache, shared by every gen script.
+
+Each gen script lists its jobs and hands them to :func:`generate`, which runs them through the
+cache, logs what happened and writes the files. When all the scripts have run, the build calls
+:func:`finish`: the render workers exit, and the cache is pruned to its cap, keeping every
+entry this build used. Nothing here imports MkDocs; the scripts pass in the logger and the
+function that opens a file of the site (``mkdocs_gen_files.open``).
+
+The build's state (which entries it used) lives in this module. A build starts by forgetting
+the cnnviz modules (``gen/hooks/site.py``), so each build starts with none.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import IO, Any
+
+from .errors import CnnvizError
+from .jobs import Job, run_jobs
+from .store import Pruned, Store, write_if_changed
+from .workers import close_pool
+
+CACHE = Path(".cache", "cnnviz")
+"""The cache folder, relative to the project's root; MkDocs watches nothing in it."""
+
+CACHE_MAX_MB = 200
+"""The cache's cap when ``extra.cnnviz.cache_max_mb`` is not set."""
+
+SNIPPETS = "outputs/"
+"""Targets here are printed outputs: written into the cache folder, where
+``pymdownx.snippets`` includes them into the pages."""
+
+NOT_COMPUTED = b"(not computed: see the build log)\n"
+"""What a printed output says when its recipe failed and nothing good was ever computed."""
+
+Opener = Callable[[str, str], AbstractContextManager[IO[bytes]]]
+
+_stores: dict[Path, Store] = {}
+
+
+def build_store(root: Path) -> Store:
+    """Return this build's store for the project at ``root``, the same one for every script.
+
+    Args:
+        root: The project's folder (the one holding ``mkdocs.yml``).
+
+    Returns:
+        The store of ``root / CACHE``, which notes every entry this build reads or writes.
+    """
+    folder = (root / CACHE).resolve()
+    if folder not in _stores:
+        _stores[folder] = Store(folder)
+    return _stores[folder]
+
+
+def generate(
+    name: str,
+    jobs: Sequence[Job],
+    root: Path,
+    log: logging.Logger,
+    open_file: Opener,
+    compose: Callable[[dict[str, bytes]], Mapping[str, bytes]] | None = None,
+) -> None:
+    """Produce a gen script's results, log them, and write its files: the scripts' shared tail.
+
+    Each failure is logged as one error line naming its figures; then one line says how many
+    results were rendered and how many came from the cache. Printed outputs (targets under
+    :data:`SNIPPETS`) go to the cache folder and always exist, so a page that includes one
+    still builds; everything else is written with ``open_file``.
+
+    Args:
+        name: The script's name in the log, e.g. ``"lesson"``.
+        jobs: What the script needs rendered.
+        root: The project's folder.
+        log: Where to log.
+        open_file: Opens a file of the site for writing, e.g. ``mkdocs_gen_files.open``.
+        compose: Makes the files to write from the results by target; by default the
+            results are the files.
+    """
+    results, report = run_jobs(jobs, build_store(root))
+    for line in report.errors():
+        log.error("cnnviz: %s", line)
+    log.info("cnnviz %s: %s", name, report.summary())
+    files = dict(compose(results) if compose else results)
+    for job in jobs:
+        if job.target.startswith(SNIPPETS):
+            data = files.pop(job.target, None) or NOT_COMPUTED
+            write_if_changed(root / CACHE / job.target, data)
+    for target, data in files.items():
+        with open_file(target, "wb") as file:
+            file.write(data)
+
+
+def finish(root: Path, max_mb: float, log: logging.Logger) -> Pruned:
+    """End the build's rendering: the workers exit, and the cache is pruned to its cap.
+
+    Args:
+        root: The project's folder.
+        max_mb: The cap, in megabytes (see :func:`cache_max_mb`).
+        log: Where to log the one line that says what was removed and the size now.
+
+    Returns:
+        What the prune did.
+    """
+    close_pool()
+    pruned = build_store(root).prune(int(max_mb * 2**20))
+    log.info("cnnviz cache: %s", pruned.summary())
+    return pruned
+
+
+def cache_max_mb(extra: Mapping[str, Any]) -> float:
+    """Read the cache's cap from the ``extra`` section of ``mkdocs.yml``.
+
+    Args:
+        extra: The ``extra`` mapping of the configuration.
+
+    Returns:
+        ``extra.cnnviz.cache_max_mb``, or :data:`CACHE_MAX_MB` if it is not set.
+
+    Raises:
+        CnnvizError: The value is not a number of megabytes, 0 or more.
+    """
+    value = (extra.get("cnnviz") or {}).get("cache_max_mb", CACHE_MAX_MB)
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if not number or not math.isfinite(value) or value < 0:
+        raise CnnvizError(
+            "mkdocs.yml",
+            f"extra.cnnviz.cache_max_mb must be a number of megabytes, 0 or more, not {value!r}",
+        )
+    return value
