@@ -172,3 +172,30 @@ def test_a_bad_cache_cap_stops_the_build_in_one_line(tmp_path):
     assert "Traceback" not in result.stderr
     assert "mkdocs.yml: extra.cnnviz.cache_max_mb must be a number of megabytes" in result.stderr
     assert "results:" not in result.stderr
+
+
+@pytest.mark.site
+def test_failures_in_workers_are_one_line_each_and_fail_a_strict_build(tmp_path, monkeypatch):
+    """Every feature map raising (the gallery's drawn by two workers, the lesson's five here):
+    the lesson and the gallery each log one error line naming the figures and the exception,
+    no traceback, and --strict fails."""
+    root = copy_project(tmp_path / "project")
+    figures = root / "cnnviz" / "figures.py"
+    figures.write_text(
+        figures.read_text()
+        + "\n\ndef plot_feature_maps(*args, **kwargs):\n    raise RuntimeError('maps broke')\n"
+    )
+    monkeypatch.setenv("CNNVIZ_WORKERS", "2")
+    result = mkdocs_build(tmp_path / "site", "http://127.0.0.1:8000/", root / "mkdocs.yml")
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("ERROR")]
+    assert len(errors) == 2, result.stderr
+    assert re.fullmatch(
+        r"ERROR +- +cnnviz: figures/conv.png and \d+ more: RuntimeError: maps broke", errors[0]
+    )
+    assert re.fullmatch(
+        r"ERROR +- +cnnviz: gallery/\S+/conv.png and \d+ more: RuntimeError: maps broke", errors[1]
+    )
+    assert re.search(r"cnnviz gallery: .* rendered by 2 workers, .* failed", result.stderr)
+    assert "Aborted with 2 errors in strict mode" in result.stdout + result.stderr
