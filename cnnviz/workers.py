@@ -30,6 +30,7 @@ import importlib
 import os
 import pickle
 import queue
+import signal
 import subprocess
 import sys
 import threading
@@ -135,6 +136,7 @@ def serve() -> None:
     Each job comes as a pickled ``(target, recipe, params)``; each answer goes back as a
     pickled ``(data, error)``.
     """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the build; it closes our stdin
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print goes to the build log
     import torch
@@ -147,10 +149,14 @@ def serve() -> None:
         try:
             target, recipe, params = pickle.load(sys.stdin.buffer)
         except EOFError:
-            return
+            return  # the build is done with this worker
         outcome = _render(jobs.Job(target, recipe, params))
-        pickle.dump((outcome.data, outcome.error), answers)
-        answers.flush()
+        try:
+            pickle.dump((outcome.data, outcome.error), answers)
+            answers.flush()
+        except BrokenPipeError:  # the build stopped while this job was drawn
+            os.dup2(os.open(os.devnull, os.O_WRONLY), answers.fileno())  # exit quietly
+            return
 
 
 def describe(error: Exception) -> str:
