@@ -6,12 +6,17 @@ cache, logs what happened and writes the files. When all the scripts have run, t
 entry this build used. Nothing here imports MkDocs; the scripts pass in the logger and the
 function that opens a file of the site (``mkdocs_gen_files.open``).
 
-The build's state (which entries it used) lives in this module. A build starts by forgetting
-the cnnviz modules (``gen/hooks/site.py``), so each build starts with none.
+The build's state lives in this module: which cache entries it used, and what each script
+produced. A build starts by forgetting the cnnviz modules (``gen/hooks/site.py``), so each
+build starts with none. static-i18n builds each language in turn and runs the scripts again
+for the second one, within the same build: a script whose jobs are the same as in the first
+pass gets the first pass's results, without reading an input or the cache again, so both
+languages show the same figures and the second pass costs only its writes.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -20,7 +25,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .errors import CnnvizError
-from .jobs import Job, run_jobs
+from .jobs import Job, Report, run_jobs
 from .store import Pruned, Store, write_if_changed
 from .workers import close_pool
 
@@ -40,6 +45,7 @@ NOT_COMPUTED = b"(not computed: see the build log)\n"
 Opener = Callable[[str, str], AbstractContextManager[IO[bytes]]]
 
 _stores: dict[Path, Store] = {}
+_produced: dict[str, tuple[str, dict[str, bytes], Report]] = {}  # by script: jobs, results
 
 
 def build_store(root: Path) -> Store:
@@ -81,7 +87,7 @@ def generate(
         compose: Makes the files to write from the results by target; by default the
             results are the files.
     """
-    results, report = run_jobs(jobs, build_store(root))
+    results, report = _results(name, jobs, root)
     for line in report.errors():
         log.error("cnnviz: %s", line)
     log.info("cnnviz %s: %s", name, report.summary())
@@ -93,6 +99,16 @@ def generate(
     for target, data in files.items():
         with open_file(target, "wb") as file:
             file.write(data)
+
+
+def _results(name: str, jobs: Sequence[Job], root: Path) -> tuple[dict[str, bytes], Report]:
+    signature = json.dumps([[job.target, job.recipe, job.params] for job in jobs], default=str)
+    earlier = _produced.get(name)
+    if earlier is not None and earlier[0] == signature:
+        return earlier[1], earlier[2].repeated()
+    results, report = run_jobs(jobs, build_store(root))
+    _produced[name] = (signature, results, report)
+    return results, report
 
 
 def finish(root: Path, max_mb: float, log: logging.Logger) -> Pruned:

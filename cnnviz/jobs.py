@@ -94,6 +94,12 @@ class Report:
             targets.setdefault(message, []).append(target)
         return [f"{_targets(hit)}: {message}" for message, hit in targets.items()]
 
+    def repeated(self) -> Report:
+        """What a second run of the same jobs reports when it reuses this run's results: no
+        render, each result from the cache, and each failure as already reported."""
+        failed = len(self.failures) + self.failed_again
+        return Report(cached=self.rendered + self.cached, failed_again=failed)
+
     def summary(self) -> str:
         """One log line: counts and time."""
         failures = len(self.failures) + self.failed_again

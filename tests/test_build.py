@@ -49,6 +49,7 @@ class Site:
 def fresh_build(monkeypatch):
     """A new build: no store noted yet (a real build forgets the cnnviz modules)."""
     monkeypatch.setattr(build, "_stores", {})
+    monkeypatch.setattr(build, "_produced", {})
 
 
 @pytest.mark.usefixtures("fresh_build")
@@ -84,6 +85,31 @@ def test_generate_writes_what_compose_makes_of_the_results(tmp_path, log):
         compose=lambda results: {"page.md": str(sorted(results)).encode()},
     )
     assert site.files == {"page.md": b"['figures/relu-curve.png']"}
+
+
+@pytest.mark.usefixtures("fresh_build")
+def test_the_second_language_pass_reuses_the_first(tmp_path, log, caplog, monkeypatch):
+    """static-i18n runs each script again for the second language: the same jobs get the
+    first pass's results without running them, the failure is not logged again, the counts
+    say so, and the same files are written; other jobs run afresh."""
+    first, second = Site(), Site()
+    build.generate("lesson", JOBS, tmp_path, log, first.open)
+    caplog.clear()
+
+    def no_run(*args, **kwargs):
+        raise AssertionError("the second pass ran its jobs again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(build, "run_jobs", no_run)
+        build.generate("lesson", JOBS, tmp_path, log, second.open)
+    assert second.files == first.files
+    assert [record.levelname for record in caplog.records] == ["INFO"]
+    assert caplog.records[0].getMessage() == (
+        "cnnviz lesson: 3 results: 0 rendered, 2 from cache, 1 failed, in 0.00 s"
+    )
+    caplog.clear()
+    build.generate("lesson", JOBS[:1], tmp_path, log, Site().open)
+    assert " 0 rendered, 1 from cache, in " in caplog.records[0].getMessage()
 
 
 @pytest.mark.usefixtures("fresh_build")
