@@ -15,11 +15,14 @@ multiprocessing's "spawn" would start a fresh interpreter too, but it re-runs th
 (``mkdocs``, or a user's own build script) in every worker. A fresh worker imports ``cnnviz``
 from disk, from the same folder as this process, so it draws the code as it is now.
 
-Starting a worker costs about what four renders do (an interpreter importing torch and
-matplotlib), so a few renders, such as the figure a code edit redraws under ``mkdocs serve``,
-are drawn in this process. A pool, once started, serves the build's later jobs too (the
-gallery after the lesson) until :func:`close_pool`, until it has idled for :data:`IDLE`
-seconds, or until the code changes.
+Starting workers takes about 2 s on this project's machines (an interpreter importing torch and
+matplotlib, then warming up), while a figure takes about 0.3 s. So a few renders are drawn in
+this process: fewer than :data:`POOL_MIN_JOBS`, which is where two workers start to win over a
+process that must import torch itself, or fewer than :data:`POOL_MIN_JOBS_LOADED` when this
+process has torch loaded already, as a ``mkdocs serve`` that has drawn before does. A code edit
+that redraws a figure or two under ``mkdocs serve`` starts no pool. A pool, once started,
+serves the build's later jobs too (the gallery after the lesson) until :func:`close_pool`,
+until it has idled for :data:`IDLE` seconds, or until the code changes.
 """
 
 from __future__ import annotations
@@ -55,6 +58,9 @@ ONE_THREAD = {
 
 POOL_MIN_JOBS = 6
 """Fewer renders than this are drawn in this process, unless a pool is already running."""
+
+POOL_MIN_JOBS_LOADED = 12
+"""The same threshold for a process that has imported torch already."""
 
 IDLE = 15.0
 """Seconds a pool waits for more work before its workers exit."""
@@ -114,7 +120,8 @@ def pool_size(renders: int, code: str, workers: int | None = None) -> int:
     if most <= 1 or renders <= 1:
         return 1
     running = _state.pool is not None and _state.pool.code == code
-    if renders < POOL_MIN_JOBS and not running and workers is None:
+    least = POOL_MIN_JOBS_LOADED if "torch" in sys.modules else POOL_MIN_JOBS
+    if renders < least and not running and workers is None:
         return 1
     return most
 

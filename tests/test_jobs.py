@@ -306,7 +306,7 @@ def test_few_renders_stay_in_this_process_with_one_torch_thread(probed, tmp_path
 
     monkeypatch.setattr(workers, "_Worker", no_worker)
     before = torch.get_num_threads()
-    jobs = probes(probed, workers.POOL_MIN_JOBS - 1)
+    jobs = probes(probed, workers.POOL_MIN_JOBS_LOADED - 1)
     results, report = probed.run_jobs(jobs, probed.store.Store(tmp_path / "cache"))
     assert report.workers == 0
     assert "workers" not in report.summary()
@@ -316,13 +316,19 @@ def test_few_renders_stay_in_this_process_with_one_torch_thread(probed, tmp_path
 
 def test_pool_size_follows_the_cores_the_threshold_and_the_environment(copy, monkeypatch):
     """One render, or fewer than the threshold with no pool running, stay here; more go to
-    one worker per core; CNNVIZ_WORKERS overrides the core count, and 1 means no workers."""
+    one worker per core; the threshold is higher for a process with torch loaded already;
+    CNNVIZ_WORKERS overrides the core count, and 1 means no workers."""
     workers = sys.modules["cnnviz.workers"]
     monkeypatch.setattr(workers, "_cores", lambda: 2)
     monkeypatch.delenv(workers.WORKERS_ENV, raising=False)
+    monkeypatch.delitem(sys.modules, "torch", raising=False)
     assert workers.pool_size(1, "code") == 1
     assert workers.pool_size(workers.POOL_MIN_JOBS - 1, "code") == 1
     assert workers.pool_size(workers.POOL_MIN_JOBS, "code") == 2
+    monkeypatch.setitem(sys.modules, "torch", object())  # a server that has drawn before
+    assert workers.pool_size(workers.POOL_MIN_JOBS, "code") == 1
+    assert workers.pool_size(workers.POOL_MIN_JOBS_LOADED - 1, "code") == 1
+    assert workers.pool_size(workers.POOL_MIN_JOBS_LOADED, "code") == 2
     assert workers.pool_size(2, "code", workers=3) == 3
     monkeypatch.setenv(workers.WORKERS_ENV, "1")
     assert workers.pool_size(50, "code") == 1
