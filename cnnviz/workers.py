@@ -66,7 +66,8 @@ IDLE = 15.0
 """Seconds a pool waits for more work before its workers exit."""
 
 WORKERS_ENV = "CNNVIZ_WORKERS"
-"""An environment variable that sets the number of workers; ``1`` renders in this process."""
+"""An environment variable that asks for this many workers whenever two renders or more are
+due, whatever the thresholds; ``1`` renders in this process."""
 
 WORKER_DIED = "a render worker stopped unexpectedly (out of memory, or killed)"
 
@@ -111,17 +112,19 @@ def pool_size(renders: int, code: str, workers: int | None = None) -> int:
         renders: How many jobs must be rendered.
         code: The source's fingerprint; a pool running for it is used for any number of
             renders.
-        workers: The most processes to use; by default :data:`WORKERS_ENV`, or one per core.
+        workers: The number of workers to use for two renders or more, as
+            :data:`WORKERS_ENV` asks too; if neither asks, one per core, for enough renders.
 
     Returns:
         The number of worker processes, or 1 to render in this process.
     """
-    most = workers or _requested() or _cores()
+    asked = workers or _requested()
+    most = asked or _cores()
     if most <= 1 or renders <= 1:
         return 1
     running = _state.pool is not None and _state.pool.code == code
     least = POOL_MIN_JOBS_LOADED if "torch" in sys.modules else POOL_MIN_JOBS
-    if renders < least and not running and workers is None:
+    if renders < least and not running and not asked:
         return 1
     return most
 

@@ -317,7 +317,7 @@ def test_few_renders_stay_in_this_process_with_one_torch_thread(probed, tmp_path
 def test_pool_size_follows_the_cores_the_threshold_and_the_environment(copy, monkeypatch):
     """One render, or fewer than the threshold with no pool running, stay here; more go to
     one worker per core; the threshold is higher for a process with torch loaded already;
-    CNNVIZ_WORKERS overrides the core count, and 1 means no workers."""
+    CNNVIZ_WORKERS asks for that many workers from two renders on, and 1 means no workers."""
     workers = sys.modules["cnnviz.workers"]
     monkeypatch.setattr(workers, "_cores", lambda: 2)
     monkeypatch.delenv(workers.WORKERS_ENV, raising=False)
@@ -334,6 +334,7 @@ def test_pool_size_follows_the_cores_the_threshold_and_the_environment(copy, mon
     assert workers.pool_size(50, "code") == 1
     monkeypatch.setenv(workers.WORKERS_ENV, "4")
     assert workers.pool_size(50, "code") == 4
+    assert workers.pool_size(2, "code") == 4
     monkeypatch.setattr(workers, "_cores", lambda: 1)
     monkeypatch.delenv(workers.WORKERS_ENV)
     assert workers.pool_size(50, "code") == 1
