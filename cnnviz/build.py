@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import IO, Any
@@ -34,13 +34,6 @@ CACHE = Path(".cache", "cnnviz")
 
 CACHE_MAX_MB = 200
 """The cache's cap when ``extra.cnnviz.cache_max_mb`` is not set."""
-
-SNIPPETS = "outputs/"
-"""Targets here are printed outputs: written into the cache folder, where
-``pymdownx.snippets`` includes them into the pages."""
-
-NOT_COMPUTED = b"(not computed: see the build log)\n"
-"""What a printed output says when its recipe failed and nothing good was ever computed."""
 
 Opener = Callable[[str, str], AbstractContextManager[IO[bytes]]]
 
@@ -69,14 +62,17 @@ def generate(
     root: Path,
     log: logging.Logger,
     open_file: Opener,
+    *,
     compose: Callable[[dict[str, bytes]], Mapping[str, bytes]] | None = None,
+    problems: Iterable[str] = (),
+    beside_cache: Mapping[str, bytes] | None = None,
 ) -> None:
     """Produce a gen script's results, log them, and write its files: the scripts' shared tail.
 
-    Each failure is logged as one error line naming its figures; then one line says how many
-    results were rendered and how many came from the cache. Printed outputs (targets under
-    :data:`SNIPPETS`) go to the cache folder and always exist, so a page that includes one
-    still builds; everything else is written with ``open_file``.
+    Each problem and each failure is logged as one error line naming its files; then one line
+    says how many results were rendered and how many came from the cache. Files the pages read
+    at build time go into the cache folder, where MkDocs watches nothing, and always exist, so
+    a page that reads one still builds; everything else is written with ``open_file``.
 
     Args:
         name: The script's name in the log, e.g. ``"lesson"``.
@@ -86,15 +82,21 @@ def generate(
         open_file: Opens a file of the site for writing, e.g. ``mkdocs_gen_files.open``.
         compose: Makes the files to write from the results by target; by default the
             results are the files.
+        problems: Error lines found before rendering, such as gallery files that cannot be
+            used; they are logged first.
+        beside_cache: Target prefixes whose files go into the cache folder instead of the
+            site, each with what such a file holds when its recipe failed and nothing good was
+            ever computed, e.g. ``{"outputs/": b"(not computed: see the build log)\\n"}``.
     """
     results, report = _results(name, jobs, root)
-    for line in report.errors():
+    for line in [*problems, *report.errors()]:
         log.error("cnnviz: %s", line)
     log.info("cnnviz %s: %s", name, report.summary())
     files = dict(compose(results) if compose else results)
     for job in jobs:
-        if job.target.startswith(SNIPPETS):
-            data = files.pop(job.target, None) or NOT_COMPUTED
+        prefix = next((p for p in beside_cache or {} if job.target.startswith(p)), None)
+        if prefix is not None:
+            data = files.pop(job.target, None) or (beside_cache or {})[prefix]
             write_if_changed(root / CACHE / job.target, data)
     for target, data in files.items():
         with open_file(target, "wb") as file:

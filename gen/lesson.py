@@ -43,4 +43,6 @@ JOBS = [
     ),
 ]
 
-generate("lesson", JOBS, ROOT, log, mkdocs_gen_files.open)
+# Printed outputs go beside the cache, where pymdownx.snippets includes them into the pages.
+NOT_COMPUTED = b"(not computed: see the build log)\n"
+generate("lesson", JOBS, ROOT, log, mkdocs_gen_files.open, beside_cache={"outputs/": NOT_COMPUTED})

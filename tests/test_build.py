@@ -55,15 +55,25 @@ def fresh_build(monkeypatch):
 @pytest.mark.usefixtures("fresh_build")
 def test_generate_logs_writes_figures_and_puts_outputs_beside_the_cache(tmp_path, log, caplog):
     """Figures go through the opener; printed outputs go into the cache folder, and one whose
-    recipe failed still exists, saying so; the failure is one error line, then one summary."""
+    recipe failed still exists, saying so; a problem found before rendering and the failure
+    are one error line each, then one summary."""
     site = Site()
-    build.generate("lesson", JOBS, tmp_path, log, site.open)
+    build.generate(
+        "lesson",
+        JOBS,
+        tmp_path,
+        log,
+        site.open,
+        problems=["extra.png: not an image"],
+        beside_cache={"outputs/": b"not computed\n"},
+    )
     assert list(site.files) == ["figures/relu-curve.png"]
     assert site.files["figures/relu-curve.png"].startswith(b"\x89PNG")
     outputs = tmp_path / build.CACHE / "outputs"
     assert (outputs / "net-repr.txt").read_text().startswith("Net(")
-    assert (outputs / "missing-rows.md").read_bytes() == build.NOT_COMPUTED
+    assert (outputs / "missing-rows.md").read_bytes() == b"not computed\n"
     lines = [(record.levelname, record.getMessage()) for record in caplog.records]
+    assert lines.pop(0) == ("ERROR", "cnnviz: extra.png: not an image")
     assert lines[0] == ("ERROR", f"cnnviz: outputs/missing-rows.md: {MISSING}: no such file")
     assert lines[1][0] == "INFO"
     assert re.fullmatch(
