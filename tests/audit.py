@@ -10,19 +10,23 @@ Lighthouse's mobile preset slows the CPU down 4 times, a multiplier that assumes
 host (benchmark index 1500-2000). On a slower host the emulated phone is slower than the one
 Lighthouse means, and the score follows the machine. Its throttling guide (docs/throttling.md,
 "Calibrating the CPU slowdown") says to fit the multiplier to the host's benchmark index with
-its CPU slowdown calculator. So a first round of five runs reads this machine's benchmark
-index, and :func:`cpu_multiplier` turns their median into the multiplier with the calculator's
-formula: on a shared machine one run's index can be a fifth or five times another's (481 to
-2674 within one audit), and one run would set the multiplier by chance. Then come, each score
-the median of five runs per page:
+its CPU slowdown calculator. So a first round of runs reads this machine's benchmark index,
+and :func:`cpu_multiplier` turns it into the multiplier with the calculator's formula.
 
-* mobile, calibrated: the mobile preset with that multiplier; the targets apply here;
+This machine is shared, and its speed drifts while an audit runs: one run's index can be a
+fifth or five times another's (481 to 2674 within one audit). So the index is the median of
+the :data:`RECENT` latest runs, and each calibrated run takes its multiplier from the index as
+it stands just before it (:class:`Calibration`), not from the first round alone. Then come,
+each score the median of five runs per page:
+
+* mobile, calibrated: the mobile preset with the calibrated multiplier; the targets apply here;
 * mobile, default 4×: for reference;
 * desktop: Lighthouse's desktop preset (no CPU slowdown), against the same targets.
 """
 
 from __future__ import annotations
 
+import collections
 import functools
 import gzip
 import io
@@ -39,6 +43,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["", "conv/", "en/", "en/conv/"]
 RUNS = 5  # Lighthouse advises the median of five runs: its scores vary from run to run
+RECENT = 3  # the benchmark index is the median of this many latest runs
 TARGETS = {"performance": 95, "accessibility": 100, "best-practices": 95}
 METRICS = {"total-blocking-time": "TBT ms", "largest-contentful-paint": "LCP ms"}
 """What weighs most in the performance score here, printed beside it (medians, in ms)."""
@@ -98,6 +103,34 @@ def cpu_multiplier(benchmark_index: float) -> float:
     raise ValueError(f"benchmark index {benchmark_index:.0f}: too slow to emulate the device")
 
 
+class Calibration:
+    """The CPU slowdown for the next run: the calculator's multiplier for the median benchmark
+    index of the latest runs, which every run adds to.
+
+    Args:
+        indexes: The benchmark indexes of a first round of runs.
+    """
+
+    def __init__(self, indexes: list[float]) -> None:
+        self.recent = collections.deque(indexes, maxlen=RECENT)
+        self.seen = list(indexes)
+        self.used: list[float] = []
+
+    def multiplier(self) -> float:
+        """The multiplier to run with now; 1× on a host too slow to emulate the device."""
+        try:
+            multiplier = cpu_multiplier(statistics.median(self.recent))
+        except ValueError:
+            multiplier = 1.0
+        self.used.append(multiplier)
+        return multiplier
+
+    def add(self, index: float) -> None:
+        """Note the benchmark index a run measured."""
+        self.recent.append(index)
+        self.seen.append(index)
+
+
 def lighthouse(
     url: str, preset: str | None = None, multiplier: float | None = None
 ) -> dict[str, float]:
@@ -122,23 +155,28 @@ def lighthouse(
     return {**scores, **metrics, "benchmark": report["environment"]["benchmarkIndex"]}
 
 
-def audit(base: str, label: str, preset: str | None = None, multiplier: float | None = None):
-    """Print one table of median scores; return how many fall below their target and the
-    benchmark indexes the runs measured."""
+def audit(
+    base: str, label: str, calibration: Calibration, preset: str | None = None, calibrated=False
+) -> int:
+    """Print one table of median scores and metrics; return how many scores miss a target."""
     columns = [*TARGETS, *METRICS]
     print(f"\n{label:24}" + "".join(f"{METRICS.get(name, name):>16}" for name in columns))
-    misses, speeds = 0, []
+    misses, start = 0, len(calibration.seen)
     for page in PAGES:
-        runs = [lighthouse(base + page, preset, multiplier) for _ in range(RUNS)]
-        speeds += [run["benchmark"] for run in runs]
+        runs = []
+        for _ in range(RUNS):
+            multiplier = calibration.multiplier() if calibrated else None
+            runs.append(lighthouse(base + page, preset, multiplier))
+            calibration.add(runs[-1]["benchmark"])
         scores = {name: statistics.median(run[name] for run in runs) for name in columns}
         misses += sum(scores[name] < target for name, target in TARGETS.items())
         print(f"{'/' + page:24}" + "".join(f"{scores[name]:>16.0f}" for name in columns))
+    speeds = calibration.seen[start:]
     print(
         f"benchmark index during these runs: median {statistics.median(speeds):.0f}, "
         f"{min(speeds):.0f} to {max(speeds):.0f}"
     )
-    return misses, speeds
+    return misses
 
 
 def main() -> int:
@@ -167,28 +205,29 @@ def main() -> int:
 
 def run_audits(base: str) -> int:
     """Calibrate, then print the three tables; return how many scores miss their target."""
-    first = [lighthouse(base)["benchmark"] for _ in range(RUNS)]
-    index = statistics.median(first)
-    try:
-        multiplier = cpu_multiplier(index)
-    except ValueError as error:
-        print(f"audit: {error}; the calibrated runs use no slowdown (1×)")
-        multiplier = 1.0
+    calibration = Calibration([lighthouse(base)["benchmark"] for _ in range(RECENT)])
+    first = calibration.multiplier()
+    calibration.used.clear()
     print(f"Lighthouse, median of {RUNS} runs per page")
     print(
-        f"benchmark index of this machine: {index:.0f}, the median of a first round of {RUNS} "
-        f"runs ({', '.join(f'{speed:.0f}' for speed in first)})"
+        f"benchmark index of this machine, first {RECENT} runs: "
+        f"{', '.join(f'{speed:.0f}' for speed in calibration.seen)}; CPU slowdown by "
+        f"Lighthouse's calculator: {first:.2f}× (default: 4×)"
     )
-    print(f"CPU slowdown multiplier by Lighthouse's calculator: {multiplier:.2f}× (default: 4×)")
-    misses, speeds = audit(base, f"mobile, {multiplier:.2f}× CPU", multiplier=multiplier)
-    _, more = audit(base, "mobile, 4× (reference)")
-    desktop, most = audit(base, "desktop", "desktop")
-    indexes = first + speeds + more + most
+    misses = audit(base, "mobile, calibrated", calibration, calibrated=True)
+    used = calibration.used
+    print(
+        f"CPU slowdown of these runs, from the index of the {RECENT} runs before each: "
+        f"median {statistics.median(used):.2f}×, {min(used):.2f}× to {max(used):.2f}×"
+    )
+    audit(base, "mobile, 4× (reference)", calibration)
+    misses += audit(base, "desktop", calibration, "desktop")
+    indexes = calibration.seen
     print(
         f"\nbenchmark index over all {len(indexes)} runs: median "
         f"{statistics.median(indexes):.0f}, {min(indexes):.0f} to {max(indexes):.0f}"
     )
-    return misses + desktop
+    return misses
 
 
 if __name__ == "__main__":
