@@ -12,7 +12,9 @@ goes. :func:`job_key` hashes everything that decides the result's bytes:
 * the versions of torch, numpy, OpenCV, matplotlib and oxipng.
 
 Computing a key imports neither torch nor matplotlib, so a build whose results are all cached
-stays light; :mod:`cnnviz.recipes` is imported only when something must be drawn.
+stays light; :mod:`cnnviz.recipes` is imported only when something must be drawn. What must be
+drawn is drawn in one go: by one worker process per core when there is enough of it, else in
+this process (see :mod:`cnnviz.workers`).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from typing import Any
 from . import inputs, lessons, samples, store
 from .deps import PACKAGE, CodeIndex, fingerprint
 from .errors import CnnvizError
+from .workers import pool_size, render_all
 
 KEY_VERSION = 2
 """Bump when the meaning of a key changes, to retire every cached entry at once."""
@@ -77,6 +80,7 @@ class Report:
         failures: ``(target, message)`` for each recipe that raised.
         failed_again: Results not even tried, because the same key already failed in this
             process and was reported then (static-i18n builds each language in turn).
+        workers: How many worker processes rendered; 0 if this process did.
         seconds: Wall time of the whole call.
     """
 
@@ -84,6 +88,7 @@ class Report:
     cached: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
     failed_again: int = 0
+    workers: int = 0
     seconds: float = 0.0
 
     def errors(self) -> list[str]:
@@ -96,14 +101,21 @@ class Report:
             targets.setdefault(message, []).append(target)
         return [f"{_targets(hit)}: {message}" for message, hit in targets.items()]
 
+    def repeated(self) -> Report:
+        """What a second run of the same jobs reports when it reuses this run's results: no
+        render, each result from the cache, and each failure as already reported."""
+        failed = len(self.failures) + self.failed_again
+        return Report(cached=self.rendered + self.cached, failed_again=failed)
+
     def summary(self) -> str:
         """One log line: counts and time."""
         failures = len(self.failures) + self.failed_again
         failed = f", {failures} failed" if failures else ""
         total = self.rendered + self.cached + failures
+        where = f" by {self.workers} workers" if self.workers else ""
         return (
-            f"{total} results: {self.rendered} rendered, {self.cached} from cache{failed}, "
-            f"in {self.seconds:.2f} s"
+            f"{total} results: {self.rendered} rendered{where}, {self.cached} from cache"
+            f"{failed}, in {self.seconds:.2f} s"
         )
 
 
@@ -133,52 +145,94 @@ def job_key(job: Job, code: CodeIndex | None = None) -> str:
     return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
 
 
-def run_jobs(jobs: Iterable[Job], cache: store.Store) -> tuple[dict[str, bytes], Report]:
+def run_jobs(
+    jobs: Iterable[Job], cache: store.Store, workers: int | None = None
+) -> tuple[dict[str, bytes], Report]:
     """Produce every job's bytes, from the cache where the key is known, else by rendering.
 
-    A job whose recipe raises is reported, not raised: its last good bytes are returned if the
-    cache still has them, so a server keeps showing the last good figure.
+    What must be rendered is rendered in one go, on every core when there is enough of it
+    (see :mod:`cnnviz.workers`); the bytes are the same either way. A job whose recipe raises
+    is reported, not raised: its last good bytes are returned if the cache still has them, so
+    a server keeps showing the last good figure.
 
     Args:
         jobs: The jobs; identical keys are rendered once.
         cache: The store that holds rendered results.
+        workers: The most processes to render in; by default one per core (see
+            :func:`cnnviz.workers.pool_size`).
 
     Returns:
         The bytes per target, and a report of what was rendered, reused and failed.
     """
-    start, report, results = time.perf_counter(), Report(), {}
-    memo = f"code-{fingerprint()}"  # the recipes' code digests, for this exact source
+    start, jobs = time.perf_counter(), list(jobs)
+    source = fingerprint()
+    memo = f"code-{source}"  # the recipes' code digests, for this exact source
     code = CodeIndex(known=cache.memo(memo))
-    for job in jobs:
-        key = job_key(job, code)
-        data = cache.get(key)
-        if data is not None:
-            report.cached += 1
-        elif key in _FAILED:
-            report.failed_again += 1
-        else:
-            data = _render_or_report(job, key, cache, report)
-        if data is not None:
-            cache.remember(job.target, key)
-        data = data if data is not None else cache.last_good(job.target)
-        if data is not None:
-            results[job.target] = data
+    keys = [job_key(job, code) for job in jobs]
     if code.learned:
         cache.save_memo(memo, code.digests)
+    found, due = _look_up(jobs, keys, cache)
+    failed: dict[str, str] = {}
+    processes = pool_size(len(due), source, workers)
+    outcomes = render_all(list(due.values()), source, processes)
+    for key, outcome in zip(due, outcomes, strict=True):
+        if outcome.data is None:
+            failed[key] = _FAILED[key] = outcome.error or "no result"
+        else:
+            cache.put(key, outcome.data)
+            found[key] = outcome.data
+    report, results = _collect(jobs, keys, cache, found, due, failed)
+    report.workers = processes if processes > 1 else 0
     report.seconds = time.perf_counter() - start
     return results, report
 
 
-def _render_or_report(job: Job, key: str, cache: store.Store, report: Report) -> bytes | None:
-    try:
-        data = render(job)
-    except Exception as error:  # a recipe's failure must not stop the other figures
-        _FAILED[key] = message = _describe(error)
-        report.failures.append((job.target, message))
-        return None
-    cache.put(key, data)
-    report.rendered += 1
-    return data
+def _look_up(
+    jobs: list[Job], keys: list[str], cache: store.Store
+) -> tuple[dict[str, bytes], dict[str, Job]]:
+    """Split the keys into those the cache holds (with their bytes) and those to render."""
+    found: dict[str, bytes] = {}
+    due: dict[str, Job] = {}
+    for job, key in zip(jobs, keys, strict=True):
+        if key in found or key in due or key in _FAILED:
+            continue
+        data = cache.get(key)
+        if data is None:
+            due[key] = job
+        else:
+            found[key] = data
+    return found, due
+
+
+def _collect(
+    jobs: list[Job],
+    keys: list[str],
+    cache: store.Store,
+    found: dict[str, bytes],
+    due: dict[str, Job],
+    failed: dict[str, str],
+) -> tuple[Report, dict[str, bytes]]:
+    """Count what happened to each job, and pick its bytes: fresh, cached or last good."""
+    report, results, seen = Report(), {}, set()
+    for job, key in zip(jobs, keys, strict=True):
+        first = key in due and key not in seen
+        seen.add(key)
+        if key in failed and first:
+            report.failures.append((job.target, failed[key]))
+        elif key in _FAILED:
+            report.failed_again += 1
+        elif first:
+            report.rendered += 1
+        else:
+            report.cached += 1
+        data = found.get(key)
+        if data is not None:
+            cache.remember(job.target, key)
+        else:
+            data = cache.last_good(job.target)
+        if data is not None:
+            results[job.target] = data
+    return report, results
 
 
 def render(job: Job) -> bytes:
@@ -242,9 +296,3 @@ def _versions() -> dict[str, str]:
 
 def _targets(hit: list[str]) -> str:
     return ", ".join(hit) if len(hit) <= 2 else f"{hit[0]} and {len(hit) - 1} more"
-
-
-def _describe(error: Exception) -> str:
-    if isinstance(error, CnnvizError | FileNotFoundError):
-        return str(error)
-    return f"{type(error).__name__}: {error}"

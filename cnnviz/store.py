@@ -3,6 +3,11 @@
 Nothing is ever half-written. :func:`write_atomic` writes a temporary file next to the target
 and renames it over the target, so a reader sees the old bytes or the new ones, never a part.
 Cache entries carry a checksum, so an entry damaged by anything else is detected and dropped.
+
+The cache stays bounded: :meth:`Store.prune` removes the entries a build did not use, least
+recently used first, until the cache fits its cap. A reader opens an entry once and reads it
+from that descriptor, so an entry removed by another build's prune meanwhile is still read
+whole (on POSIX a removed file lives on until its last descriptor closes).
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ import io
 import json
 import os
 import tempfile
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -94,12 +101,38 @@ def write_if_changed(path: str | Path, data: bytes) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class Pruned:
+    """What one :meth:`Store.prune` did.
+
+    Attributes:
+        removed: Entries removed.
+        freed: Their bytes.
+        size: The bytes of the entries left.
+        cap: The cap the cache was pruned to, in bytes.
+    """
+
+    removed: int
+    freed: int
+    size: int
+    cap: int
+
+    def summary(self) -> str:
+        """One log line: what was removed and the size now."""
+        return (
+            f"{self.removed} unused entries removed ({_mb(self.freed)}); "
+            f"{_mb(self.size)} now, cap {_mb(self.cap)}"
+        )
+
+
 class Store:
     """A content-addressed cache of rendered bytes, kept in one folder.
 
     Entries are found by key (see :func:`cnnviz.jobs.job_key`). For each target the store
     also remembers the last key that rendered, so a failed render can fall back to the last
-    good result.
+    good result. The store notes every entry it reads or writes: those are the entries in use,
+    which :meth:`prune` keeps. Reading or writing an entry also stamps its modification time,
+    which is how :meth:`prune` knows which entry was used least recently.
 
     Args:
         root: The cache folder, e.g. ``.cache/cnnviz``. Keep it outside anything MkDocs
@@ -108,6 +141,8 @@ class Store:
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
+        self.used: set[Path] = set()
+        self.opened = time.time()
 
     def get(self, key: str) -> bytes | None:
         """Return the bytes stored under ``key``, or ``None`` if absent or damaged.
@@ -115,20 +150,22 @@ class Store:
         A damaged entry (truncated, edited, or of another format) is removed.
         """
         path = self._entry(key)
-        try:
-            raw = path.read_bytes()
-        except OSError:
+        raw = self._read(path)
+        if raw is None:
             return None
         cut = len(_MAGIC) + _DIGEST
         header, digest, data = raw[: len(_MAGIC)], raw[len(_MAGIC) : cut], raw[cut:]
         if header != _MAGIC or hashlib.sha256(data).digest() != digest:
             path.unlink(missing_ok=True)
+            self.used.discard(path)
             return None
         return data
 
     def put(self, key: str, data: bytes) -> None:
         """Store ``data`` under ``key``, atomically."""
-        write_atomic(self._entry(key), _MAGIC + hashlib.sha256(data).digest() + data)
+        path = self._entry(key)
+        write_atomic(path, _MAGIC + hashlib.sha256(data).digest() + data)
+        self.used.add(path)
 
     def remember(self, target: str, key: str) -> None:
         """Record that ``key`` is the last good result for ``target``."""
@@ -144,15 +181,84 @@ class Store:
 
     def memo(self, name: str) -> dict[str, str]:
         """Return a small table saved under ``name`` by :meth:`save_memo`, or an empty one."""
+        raw = self._read(self._memo(name))
         try:
-            table = json.loads(self._memo(name).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            table = json.loads(raw or b"")
+        except ValueError:
             return {}
         return table if isinstance(table, dict) else {}
 
     def save_memo(self, name: str, table: dict[str, str]) -> None:
         """Save a small table of strings under ``name``, atomically."""
         write_atomic(self._memo(name), json.dumps(table, sort_keys=True).encode())
+        self.used.add(self._memo(name))
+
+    def prune(self, max_bytes: int) -> Pruned:
+        """Remove unused entries, least recently used first, until the cache fits ``max_bytes``.
+
+        Kept whatever the cap: every entry this store read or wrote, and every entry that
+        anything used since this store was opened (a build running beside this one). Memo
+        tables count and go like entries. A reference whose entry is gone is removed too.
+
+        Args:
+            max_bytes: The cap, in bytes.
+
+        Returns:
+            How many entries were removed, and the size of the cache now.
+        """
+        entries = sorted(self._entries())  # (last use, size, path), oldest first
+        size = sum(entry[1] for entry in entries)
+        removed = freed = 0
+        for used, bytes_, path in entries:
+            if size <= max_bytes:
+                break
+            if path in self.used or used >= self.opened:
+                continue
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                pass  # another build removed it first
+            except OSError:
+                continue  # e.g. open elsewhere on a system that cannot remove an open file
+            else:
+                removed, freed = removed + 1, freed + bytes_
+            size -= bytes_
+        if removed:
+            self._drop_dangling_refs()
+        return Pruned(removed=removed, freed=freed, size=size, cap=max_bytes)
+
+    def _entries(self) -> list[tuple[float, int, Path]]:
+        found = []
+        files = [*(self.root / "objects").glob("??/*"), *(self.root / "memo").glob("*.json")]
+        for path in files:
+            if path.name.startswith("."):
+                continue  # a write in progress (write_atomic's temporary file)
+            try:
+                info = path.stat()
+            except OSError:
+                continue
+            found.append((info.st_mtime, info.st_size, path))
+        return found
+
+    def _drop_dangling_refs(self) -> None:
+        for ref in (self.root / "refs").glob("*"):
+            try:
+                key = ref.read_text().strip()
+            except OSError:
+                continue
+            if not ref.name.startswith(".") and key and not self._entry(key).exists():
+                ref.unlink(missing_ok=True)
+
+    def _read(self, path: Path) -> bytes | None:
+        # One open, one descriptor: a prune elsewhere may unlink the file, never cut it short.
+        try:
+            with open(path, "rb") as file:
+                raw = file.read()
+                _stamp(file.fileno())
+        except OSError:
+            return None
+        self.used.add(path)
+        return raw
 
     def remove_temporaries(self) -> int:
         """Remove the temporary files that writes cut short have left in the store.
@@ -179,3 +285,15 @@ class Store:
 
     def _ref(self, target: str) -> Path:
         return self.root / "refs" / hashlib.sha256(target.encode()).hexdigest()
+
+
+def _stamp(descriptor: int) -> None:
+    """Set a file's modification time to now, through its open descriptor: its last use."""
+    try:
+        os.utime(descriptor)
+    except OSError:
+        pass  # a read-only cache still serves; its entries just age
+
+
+def _mb(size: int) -> str:
+    return f"{size / 2**20:.1f} MB"

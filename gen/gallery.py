@@ -10,9 +10,8 @@ from pathlib import Path
 
 import mkdocs_gen_files
 
+from cnnviz.build import generate
 from cnnviz.gallery import configured_gallery, gallery_files, gallery_jobs, new_problems
-from cnnviz.jobs import run_jobs
-from cnnviz.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -20,12 +19,13 @@ log = logging.getLogger("mkdocs.plugins.cnnviz")
 
 config = mkdocs_gen_files.config
 images = configured_gallery(config.extra, Path(config.config_file_path).parent, config.docs_dir)
-results, report = run_jobs(gallery_jobs(images), Store(ROOT / ".cache" / "cnnviz"))
-for line in [*new_problems(images), *report.errors()]:
-    log.error("cnnviz: %s", line)
-log.info("cnnviz gallery: %s", report.summary())
-
 templates = {path.name: path.read_text(encoding="utf-8") for path in TEMPLATES.iterdir()}
-for target, data in gallery_files(images, results, templates).items():
-    with mkdocs_gen_files.open(target, "wb") as file:
-        file.write(data)
+generate(
+    "gallery",
+    gallery_jobs(images),
+    ROOT,
+    log,
+    mkdocs_gen_files.open,
+    compose=lambda results: gallery_files(images, results, templates),
+    problems=new_problems(images),
+)

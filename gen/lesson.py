@@ -11,12 +11,11 @@ from pathlib import Path
 
 import mkdocs_gen_files
 
-from cnnviz.jobs import Job, run_jobs
+from cnnviz.build import generate
+from cnnviz.jobs import Job
 from cnnviz.lessons import lesson_names
-from cnnviz.store import Store, write_if_changed
 
 ROOT = Path(__file__).resolve().parents[1]
-CACHE = ROOT / ".cache" / "cnnviz"
 FIGURES = tomllib.loads((ROOT / "gen" / "figures.toml").read_text(encoding="utf-8"))["figure"]
 log = logging.getLogger("mkdocs.plugins.cnnviz")
 
@@ -27,14 +26,5 @@ for figure in FIGURES:
         narrow = figure["target"].replace(".png", "-narrow.png")
         JOBS.append(Job(narrow, figure["recipe"], {**figure["params"], "narrow": True}))
 
-results, report = run_jobs(JOBS, Store(CACHE))
-for line in report.errors():
-    log.error("cnnviz: %s", line)
-log.info("cnnviz lesson: %s", report.summary())
-for job in JOBS:
-    data = results.get(job.target)
-    if job.target.startswith("lessons/"):  # the page hook reads them; a page needs one
-        write_if_changed(CACHE / job.target, data or b"{}\n")
-    elif data is not None:
-        with mkdocs_gen_files.open(job.target, "wb") as file:
-            file.write(data)
+# A lesson's outputs go beside the cache, where the page hook reads them; a page needs one.
+generate("lesson", JOBS, ROOT, log, mkdocs_gen_files.open, beside_cache={"lessons/": b"{}\n"})

@@ -13,8 +13,8 @@ from pathlib import Path
 import mkdocs_gen_files
 
 from cnnviz import lessons
-from cnnviz.jobs import Job, run_jobs
-from cnnviz.store import Store
+from cnnviz.build import generate
+from cnnviz.jobs import Job
 
 ROOT = Path(__file__).resolve().parents[1]
 STRINGS = Path(__file__).resolve().parent / "templates" / "notebook-strings.toml"
@@ -26,19 +26,18 @@ strings = tomllib.loads(STRINGS.read_text(encoding="utf-8"))
 parsed = [lessons.read_lesson(name) for name in lessons.lesson_names()]
 names = sorted({name for lesson in parsed for name in lesson.files()})
 jobs = [Job(f"notebooks/images/{name}", "sample_file", {"file_name": name}) for name in names]
-
-results, report = run_jobs(jobs, Store(ROOT / ".cache" / "cnnviz"))
-for line in report.errors():
-    log.error("cnnviz: %s", line)
-log.info("cnnviz notebooks: %s", report.summary())
-for target, data in results.items():
-    with mkdocs_gen_files.open(target, "wb") as file:
-        file.write(data)
-images = {job.target.rpartition("/")[2]: results.get(job.target, b"") for job in jobs}
 fetch = f"{config.site_url or '/'}notebooks/images/"
-for language in i18n.build_languages:
-    root = "" if language == i18n.default_language else f"{language}/"
-    files = lessons.notebook_files(parsed, language, strings[language], images, fetch)
-    for name, data in files.items():
-        with mkdocs_gen_files.open(f"{root}notebooks/{name}", "wb") as file:
-            file.write(data)
+
+
+def compose(results):
+    """The images, then each language's notebooks and zips under that language's root."""
+    files = dict(results)
+    images = {job.target.rpartition("/")[2]: results.get(job.target, b"") for job in jobs}
+    for language in i18n.build_languages:
+        root = "" if language == i18n.default_language else f"{language}/"
+        written = lessons.notebook_files(parsed, language, strings[language], images, fetch)
+        files.update({f"{root}notebooks/{name}": data for name, data in written.items()})
+    return files
+
+
+generate("notebooks", jobs, ROOT, log, mkdocs_gen_files.open, compose=compose)

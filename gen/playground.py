@@ -10,9 +10,9 @@ from pathlib import Path
 
 import mkdocs_gen_files
 
-from cnnviz.jobs import Job, run_jobs
+from cnnviz.build import generate
+from cnnviz.jobs import Job
 from cnnviz.samples import sample_names
-from cnnviz.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 log = logging.getLogger("mkdocs.plugins.cnnviz")
@@ -23,10 +23,4 @@ JOBS = [
     *(Job(f"playground/{name}.u8", "gray_bytes", {"sample": name}) for name in sample_names()),
 ]
 
-results, report = run_jobs(JOBS, Store(ROOT / ".cache" / "cnnviz"))
-for line in report.errors():
-    log.error("cnnviz: %s", line)
-log.info("cnnviz playground: %s", report.summary())
-for target, data in results.items():
-    with mkdocs_gen_files.open(target, "wb") as file:
-        file.write(data)
+generate("playground", JOBS, ROOT, log, mkdocs_gen_files.open)

@@ -1,8 +1,11 @@
-"""The figure cache: what enters a key, what a run renders, and what survives a failure."""
+"""The figure cache: what enters a key, what a run renders and where, and what survives a
+failure."""
 
 from __future__ import annotations
 
 import importlib
+import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -30,6 +33,7 @@ def copy(tmp_path):
     jobs = importlib.import_module("cnnviz.jobs")
     assert Path(jobs.__file__).is_relative_to(tmp_path)
     yield jobs
+    sys.modules["cnnviz.workers"].close_pool()
     sys.path.remove(str(tmp_path))
     forget_cnnviz()
 
@@ -237,3 +241,185 @@ def test_unchanged_code_is_not_parsed_again_and_an_edit_is(copy, tmp_path, monke
     edit(copy, "figures.py", 'color="#c0392b"', 'color="#1f6fb4"')
     _, report = copy.run_jobs(jobs, cache)
     assert (report.rendered, report.cached) == (1, 0)
+
+
+# Recipes added to a copy of the package, to see from inside a render where it ran.
+PROBES = """
+
+def probe(n: int = 0) -> str:
+    import os
+
+    import torch
+
+    names = ["OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "RAYON_NUM_THREADS"]
+    values = {name: os.environ.get(name) for name in names}
+    return json.dumps({"pid": os.getpid(), "torch": torch.get_num_threads(), **values})
+
+
+def die(n: int = 0) -> str:
+    import os
+
+    os._exit(3)
+"""
+
+
+@pytest.fixture
+def probed(copy):
+    """The package copy, with the recipes ``probe`` and ``die``."""
+    recipes = Path(copy.__file__).parent / "recipes.py"
+    recipes.write_text(recipes.read_text() + PROBES)
+    return copy
+
+
+def probes(jobs, count, start=0):
+    return [jobs.Job(f"probe-{n}.json", "probe", {"n": n}) for n in range(start, start + count)]
+
+
+def seen(results):
+    return [json.loads(data) for data in results.values()]
+
+
+EVERY_KIND = [
+    ("input.png", "input_image", {"sample": "test_card"}),
+    ("conv.png", "feature_maps", {"stage": "conv", "sample": "grace_hopper"}),
+    ("conv-narrow.png", "feature_maps", {"stage": "relu", "sample": "road", "narrow": True}),
+    ("thumb.png", "thumbnail", {"sample": "road"}),
+    ("rows.md", "stats_rows", {"sample": "test_card"}),
+    ("pixels.u8", "gray_bytes", {"sample": "road"}),
+    CURVE,
+    OUTPUTS,
+    ("filters.png", "lesson_filters", {"lesson": "filters", "filters": "filters"}),
+    ("card.png", "sample_file", {"file_name": "test_card.png"}),
+]
+
+
+def test_workers_draw_the_same_bytes_as_this_process(copy, tmp_path):
+    """Every kind of result rendered by two worker processes is byte for byte what one
+    process renders alone, and two cold parallel runs agree."""
+    jobs = [copy.Job(*job) for job in EVERY_KIND]
+    serial, report = copy.run_jobs(jobs, copy.store.Store(tmp_path / "serial"), workers=1)
+    assert (report.rendered, report.workers) == (len(jobs), 0)
+    parallel, report = copy.run_jobs(jobs, copy.store.Store(tmp_path / "one"), workers=2)
+    assert (report.rendered, report.workers) == (len(jobs), 2)
+    again, _ = copy.run_jobs(jobs, copy.store.Store(tmp_path / "two"), workers=2)
+    assert len(serial) == len(jobs)
+    assert parallel == serial
+    assert again == serial
+
+
+def test_each_worker_runs_one_thread_and_the_pool_serves_later_runs(probed, tmp_path):
+    """Workers are other processes, as many as asked for, each with torch, OpenMP, MKL,
+    OpenBLAS and oxipng on one thread; a second run of the same code reuses them."""
+    cache = probed.store.Store(tmp_path / "cache")
+    results, report = probed.run_jobs(probes(probed, 8), cache, workers=2)
+    first = seen(results)
+    assert report.workers == 2
+    assert {probe["pid"] for probe in first} - {os.getpid()}
+    assert len({probe["pid"] for probe in first}) <= 2
+    for probe in first:
+        assert probe["torch"] == 1
+        assert {probe[name] for name in probe if name.endswith("_THREADS")} == {"1"}
+    results, _ = probed.run_jobs(probes(probed, 3, start=8), cache)  # few, but a pool runs
+    assert {probe["pid"] for probe in seen(results)} <= {probe["pid"] for probe in first}
+
+
+def test_few_renders_stay_in_this_process_with_one_torch_thread(probed, tmp_path, monkeypatch):
+    """Below the pool's threshold no worker is started: the render runs here, on one torch
+    thread, and this process's thread count is restored afterwards."""
+    import torch
+
+    workers = sys.modules["cnnviz.workers"]
+    monkeypatch.setattr(workers, "_cores", lambda: 2)
+    monkeypatch.delenv(workers.WORKERS_ENV, raising=False)
+
+    def no_worker():
+        raise AssertionError("a worker was started")
+
+    monkeypatch.setattr(workers, "_Worker", no_worker)
+    before = torch.get_num_threads()
+    jobs = probes(probed, workers.POOL_MIN_JOBS_LOADED - 1)
+    results, report = probed.run_jobs(jobs, probed.store.Store(tmp_path / "cache"))
+    assert report.workers == 0
+    assert "workers" not in report.summary()
+    assert {(probe["pid"], probe["torch"]) for probe in seen(results)} == {(os.getpid(), 1)}
+    assert torch.get_num_threads() == before
+
+
+def test_pool_size_follows_the_cores_the_threshold_and_the_environment(copy, monkeypatch):
+    """One render, or fewer than the threshold with no pool running, stay here; more go to
+    one worker per core; the threshold is higher for a process with torch loaded already;
+    CNNVIZ_WORKERS asks for that many workers from two renders on, and 1 means no workers."""
+    workers = sys.modules["cnnviz.workers"]
+    monkeypatch.setattr(workers, "_cores", lambda: 2)
+    monkeypatch.delenv(workers.WORKERS_ENV, raising=False)
+    monkeypatch.delitem(sys.modules, "torch", raising=False)
+    assert workers.pool_size(1, "code") == 1
+    assert workers.pool_size(workers.POOL_MIN_JOBS - 1, "code") == 1
+    assert workers.pool_size(workers.POOL_MIN_JOBS, "code") == 2
+    monkeypatch.setitem(sys.modules, "torch", object())  # a server that has drawn before
+    assert workers.pool_size(workers.POOL_MIN_JOBS, "code") == 1
+    assert workers.pool_size(workers.POOL_MIN_JOBS_LOADED - 1, "code") == 1
+    assert workers.pool_size(workers.POOL_MIN_JOBS_LOADED, "code") == 2
+    assert workers.pool_size(2, "code", workers=3) == 3
+    monkeypatch.setenv(workers.WORKERS_ENV, "1")
+    assert workers.pool_size(50, "code") == 1
+    monkeypatch.setenv(workers.WORKERS_ENV, "4")
+    assert workers.pool_size(50, "code") == 4
+    assert workers.pool_size(2, "code") == 4
+    monkeypatch.setattr(workers, "_cores", lambda: 1)
+    monkeypatch.delenv(workers.WORKERS_ENV)
+    assert workers.pool_size(50, "code") == 1
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_a_failing_recipe_is_one_line_wherever_it_runs(copy, tmp_path, processes):
+    """A recipe that raises, in this process or in a worker, is reported as one line naming
+    the figure and the exception; the other results come through, and its last good bytes."""
+    cache = copy.store.Store(tmp_path / "cache")
+    jobs = [copy.Job(*CURVE), copy.Job(*OUTPUTS)]
+    good, _ = copy.run_jobs(jobs, cache, workers=1)
+    edit(
+        copy,
+        "figures.py",
+        "    fig = Figure(figsize=(WIDTH * 0.55",
+        "    raise RuntimeError('curve broke')\n    fig = Figure(figsize=(WIDTH * 0.55",
+    )
+    edit(copy, "../docs/lessons/filters.py", "filter_2 = -filter_1", "filter_2 = -1 * filter_1")
+    forget_cnnviz()
+    jobs_module = importlib.import_module("cnnviz.jobs")
+    results, report = jobs_module.run_jobs(jobs, cache, workers=processes)
+    assert report.errors() == ["figures/relu-curve.png: RuntimeError: curve broke"]
+    assert (report.rendered, report.workers) == (1, processes if processes > 1 else 0)
+    assert results[CURVE[0]] == good[CURVE[0]]
+    assert results[OUTPUTS[0]] == good[OUTPUTS[0]]
+
+
+def test_a_worker_that_dies_is_one_line_and_the_next_run_has_workers_again(probed, tmp_path):
+    """A worker killed mid-render fails its figure with one line; the other jobs are drawn,
+    and the next run starts fresh workers."""
+    cache = probed.store.Store(tmp_path / "cache")
+    jobs = [probed.Job("dead.png", "die"), *probes(probed, 5)]
+    results, report = probed.run_jobs(jobs, cache, workers=2)
+    assert report.errors() == [f"dead.png: {sys.modules['cnnviz.workers'].WORKER_DIED}"]
+    assert sorted(results) == sorted(job.target for job in jobs[1:])
+    results, report = probed.run_jobs(probes(probed, 4, start=5), cache, workers=2)
+    assert (report.rendered, report.errors()) == (4, [])
+
+
+def test_an_edit_retires_the_pool_and_closing_it_ends_the_workers(probed, tmp_path):
+    """Workers that imported old code never draw new code: after an edit a run starts new
+    workers. close_pool() lets the workers exit."""
+    workers = sys.modules["cnnviz.workers"]
+    cache = probed.store.Store(tmp_path / "cache")
+    results, _ = probed.run_jobs(probes(probed, 2), cache, workers=2)
+    pool = workers._state.pool
+    edit(probed, "recipes.py", "def die(n: int = 0)", "def die(n: int = 1)")
+    results_after, _ = probed.run_jobs(probes(probed, 2, start=2), cache, workers=2)
+    assert workers._state.pool is not pool
+    assert pool.workers == []
+    before = {probe["pid"] for probe in seen(results)}
+    assert not before & {probe["pid"] for probe in seen(results_after)}
+    running = list(workers._state.pool.workers)
+    workers.close_pool()
+    assert workers._state.pool is None
+    assert all(worker.process.poll() is not None for worker in running)

@@ -139,7 +139,9 @@ def test_serve_rebuilds_with_fresh_code_and_survives_failures(tmp_path):
         original = server.get("figures/relu-curve.png")
 
         edit(root / FIGURES, CURVE_COLOUR, 'color="#1f6fb4"')
-        assert " 1 rendered, " in server.wait_for("cnnviz lesson:")  # the curve, and only it
+        # The curve, and only it, drawn in the server's own process: "1 rendered by 2 workers"
+        # would mean a pool was started for one figure.
+        assert " 1 rendered, " in server.wait_for("cnnviz lesson:")
         assert " 0 rendered, " in server.wait_for("cnnviz lesson:")  # the English pass
         server.wait_for("Reloading browsers")
         recoloured = server.get("figures/relu-curve.png")

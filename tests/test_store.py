@@ -1,9 +1,11 @@
-"""Writing to disk: atomic replacement, and a cache that never serves a damaged entry."""
+"""Writing to disk: atomic replacement, and a cache that never serves a damaged entry and
+stays within its cap."""
 
 from __future__ import annotations
 
 import os
 import stat
+import time
 
 import pytest
 
@@ -110,3 +112,112 @@ def test_remove_temporaries_removes_what_cut_short_writes_left_and_nothing_else(
     assert not any(path.exists() for path in stray)
     assert cache.get("ab" * 32) == b"figure"
     assert cache.last_good("figures/a.png") == b"figure"
+
+
+MB = 2**20
+
+
+def filled(tmp_path, ages: dict[str, float], size: int = MB // 4) -> store.Store:
+    """A cache holding one entry per key, each ``size`` bytes, last used ``ages[key]`` seconds
+    ago; opened afresh, as by the next build."""
+    writer = store.Store(tmp_path)
+    now = time.time()
+    for key, age in ages.items():
+        writer.put(key, bytes(size - 47))  # with the 47-byte header: ``size`` bytes on disk
+        os.utime(writer._entry(key), (now - age, now - age))
+    return store.Store(tmp_path)
+
+
+def keys_left(tmp_path) -> set[str]:
+    return {path.name for path in (tmp_path / "objects").glob("??/*")}
+
+
+def test_prune_removes_the_least_recently_used_first_until_it_fits(tmp_path):
+    """Five quarter-megabyte entries under a 0.6 MB cap: the three used longest ago go."""
+    ages = {f"{n:02d}" * 32: age for n, age in enumerate([50, 10, 40, 20, 30])}
+    cache = filled(tmp_path, ages)
+    pruned = cache.prune(int(0.6 * MB))
+    assert keys_left(tmp_path) == {"01" * 32, "03" * 32}
+    assert (pruned.removed, pruned.freed, pruned.size) == (3, 3 * MB // 4, MB // 2)
+    assert pruned.summary() == "3 unused entries removed (0.8 MB); 0.5 MB now, cap 0.6 MB"
+
+
+def test_a_cache_within_its_cap_is_left_alone(tmp_path):
+    """Nothing goes while the cache fits, however old its entries."""
+    cache = filled(tmp_path, {"aa" * 32: 10**6, "bb" * 32: 10**7})
+    assert cache.prune(MB).removed == 0
+    assert len(keys_left(tmp_path)) == 2
+
+
+def test_entries_this_build_used_stay_even_over_the_cap(tmp_path):
+    """Entries read or written through this store are never removed, even with a cap of 0;
+    everything else goes."""
+    cache = filled(tmp_path, {"aa" * 32: 100, "bb" * 32: 200, "cc" * 32: 300})
+    assert cache.get("cc" * 32) is not None  # read: in use, and now the most recent
+    cache.put("dd" * 32, b"fresh")
+    pruned = cache.prune(0)
+    assert keys_left(tmp_path) == {"cc" * 32, "dd" * 32}
+    assert pruned.removed == 2
+    assert pruned.size > 0
+
+
+def test_reading_an_entry_marks_it_recently_used(tmp_path):
+    """A read stamps the entry's time, so the next prune sees it as the newest."""
+    filled(tmp_path, {"aa" * 32: 500, "bb" * 32: 100}).get("aa" * 32)
+    store.Store(tmp_path).prune(MB // 4)  # a later build that used neither
+    assert keys_left(tmp_path) == {"aa" * 32}
+
+
+def test_entries_a_concurrent_build_uses_are_kept(tmp_path):
+    """An entry used by another build since this one started is in use: it stays."""
+    cache = filled(tmp_path, {"aa" * 32: 100, "bb" * 32: 200})
+    assert store.Store(tmp_path).get("bb" * 32) is not None  # the other build
+    cache.prune(0)
+    assert keys_left(tmp_path) == {"bb" * 32}
+
+
+def test_a_prune_never_cuts_a_read_short(tmp_path, monkeypatch):
+    """A build that has opened an entry reads it whole, even if another build's prune removes
+    the file right then: the entry is read once, from its descriptor."""
+    data = bytes(range(256)) * 4096
+    reader = store.Store(tmp_path)
+    reader.put("ab" * 32, data)
+    os.utime(reader._entry("ab" * 32), (1, 1))
+    reader = store.Store(tmp_path)
+
+    def open_then_prune(*args, **kwargs):
+        file = open(*args, **kwargs)
+        assert store.Store(tmp_path).prune(0).removed == 1  # the other build, right now
+        return file
+
+    monkeypatch.setattr(store, "open", open_then_prune, raising=False)
+    assert reader.get("ab" * 32) == data
+    assert keys_left(tmp_path) == set()
+
+
+def test_memo_tables_age_like_entries_and_dangling_refs_go(tmp_path):
+    """An old memo table is removed like an old entry, a fresh one stays, and a reference
+    left without its entry is removed with it."""
+    old = store.Store(tmp_path)
+    old.save_memo("code-old", {"a": "b"})
+    old.put("aa" * 32, b"old figure")
+    old.remember("figures/gone.png", "aa" * 32)
+    for path in [*(tmp_path / "memo").glob("*"), *(tmp_path / "objects").glob("??/*")]:
+        os.utime(path, (1, 1))
+    cache = store.Store(tmp_path)
+    cache.save_memo("code-new", {"c": "d"})
+    cache.prune(0)
+    assert [path.name for path in (tmp_path / "memo").glob("*")] == ["code-new.json"]
+    assert keys_left(tmp_path) == set()
+    assert list((tmp_path / "refs").glob("*")) == []
+    assert cache.last_good("figures/gone.png") is None
+
+
+def test_a_write_in_progress_is_not_counted_or_touched(tmp_path):
+    """A temporary file of a write in progress is neither an entry nor removed."""
+    cache = filled(tmp_path, {"aa" * 32: 100})
+    partial = tmp_path / "objects" / "aa" / f".{'aa' * 32}.x.tmp"
+    partial.write_bytes(bytes(MB))
+    pruned = cache.prune(0)
+    assert partial.exists()
+    assert (pruned.removed, pruned.size) == (1, 0)

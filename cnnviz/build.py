@@ -1,0 +1,152 @@
+"""One site build's use of the renders and the cache, shared by every gen script.
+
+Each gen script lists its jobs and hands them to :func:`generate`, which runs them through the
+cache, logs what happened and writes the files. When all the scripts have run, the build calls
+:func:`finish`: the render workers exit, and the cache is pruned to its cap, keeping every
+entry this build used. Nothing here imports MkDocs; the scripts pass in the logger and the
+function that opens a file of the site (``mkdocs_gen_files.open``).
+
+The build's state lives in this module: which cache entries it used, and what each script
+produced. A build starts by forgetting the cnnviz modules (``gen/hooks/fresh_code.py``), so each
+build starts with none. static-i18n builds each language in turn and runs the scripts again
+for the second one, within the same build: a script whose jobs are the same as in the first
+pass gets the first pass's results, without reading an input or the cache again, so both
+languages show the same figures and the second pass costs only its writes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import IO, Any
+
+from .errors import CnnvizError
+from .jobs import Job, Report, run_jobs
+from .store import Pruned, Store, write_if_changed
+from .workers import close_pool
+
+CACHE = Path(".cache", "cnnviz")
+"""The cache folder, relative to the project's root; MkDocs watches nothing in it."""
+
+CACHE_MAX_MB = 200
+"""The cache's cap when ``extra.cnnviz.cache_max_mb`` is not set."""
+
+Opener = Callable[[str, str], AbstractContextManager[IO[bytes]]]
+
+_stores: dict[Path, Store] = {}
+_produced: dict[str, tuple[str, dict[str, bytes], Report]] = {}  # by script: jobs, results
+
+
+def build_store(root: Path) -> Store:
+    """Return this build's store for the project at ``root``, the same one for every script.
+
+    Args:
+        root: The project's folder (the one holding ``mkdocs.yml``).
+
+    Returns:
+        The store of ``root / CACHE``, which notes every entry this build reads or writes.
+    """
+    folder = (root / CACHE).resolve()
+    if folder not in _stores:
+        _stores[folder] = Store(folder)
+    return _stores[folder]
+
+
+def generate(
+    name: str,
+    jobs: Sequence[Job],
+    root: Path,
+    log: logging.Logger,
+    open_file: Opener,
+    *,
+    compose: Callable[[dict[str, bytes]], Mapping[str, bytes]] | None = None,
+    problems: Iterable[str] = (),
+    beside_cache: Mapping[str, bytes] | None = None,
+) -> None:
+    """Produce a gen script's results, log them, and write its files: the scripts' shared tail.
+
+    Each problem and each failure is logged as one error line naming its files; then one line
+    says how many results were rendered and how many came from the cache. Files the pages read
+    at build time go into the cache folder, where MkDocs watches nothing, and always exist, so
+    a page that reads one still builds; everything else is written with ``open_file``.
+
+    Args:
+        name: The script's name in the log, e.g. ``"lesson"``.
+        jobs: What the script needs rendered.
+        root: The project's folder.
+        log: Where to log.
+        open_file: Opens a file of the site for writing, e.g. ``mkdocs_gen_files.open``.
+        compose: Makes the files to write from the results by target; by default the
+            results are the files.
+        problems: Error lines found before rendering, such as gallery files that cannot be
+            used; they are logged first.
+        beside_cache: Target prefixes whose files go into the cache folder instead of the
+            site, each with what such a file holds when its recipe failed and nothing good was
+            ever computed, e.g. ``{"outputs/": b"(not computed: see the build log)\\n"}``.
+    """
+    results, report = _results(name, jobs, root)
+    for line in [*problems, *report.errors()]:
+        log.error("cnnviz: %s", line)
+    log.info("cnnviz %s: %s", name, report.summary())
+    files = dict(compose(results) if compose else results)
+    for job in jobs:
+        prefix = next((p for p in beside_cache or {} if job.target.startswith(p)), None)
+        if prefix is not None:
+            data = files.pop(job.target, None) or (beside_cache or {})[prefix]
+            write_if_changed(root / CACHE / job.target, data)
+    for target, data in files.items():
+        with open_file(target, "wb") as file:
+            file.write(data)
+
+
+def _results(name: str, jobs: Sequence[Job], root: Path) -> tuple[dict[str, bytes], Report]:
+    signature = json.dumps([[job.target, job.recipe, job.params] for job in jobs], default=str)
+    earlier = _produced.get(name)
+    if earlier is not None and earlier[0] == signature:
+        return earlier[1], earlier[2].repeated()
+    results, report = run_jobs(jobs, build_store(root))
+    _produced[name] = (signature, results, report)
+    return results, report
+
+
+def finish(root: Path, max_mb: float, log: logging.Logger) -> Pruned:
+    """End the build's rendering: the workers exit, and the cache is pruned to its cap.
+
+    Args:
+        root: The project's folder.
+        max_mb: The cap, in megabytes (see :func:`cache_max_mb`).
+        log: Where to log the one line that says what was removed and the size now.
+
+    Returns:
+        What the prune did.
+    """
+    close_pool()
+    pruned = build_store(root).prune(int(max_mb * 2**20))
+    log.info("cnnviz cache: %s", pruned.summary())
+    return pruned
+
+
+def cache_max_mb(extra: Mapping[str, Any]) -> float:
+    """Read the cache's cap from the ``extra`` section of ``mkdocs.yml``.
+
+    Args:
+        extra: The ``extra`` mapping of the configuration.
+
+    Returns:
+        ``extra.cnnviz.cache_max_mb``, or :data:`CACHE_MAX_MB` if it is not set.
+
+    Raises:
+        CnnvizError: The value is not a number of megabytes, 0 or more.
+    """
+    value = (extra.get("cnnviz") or {}).get("cache_max_mb", CACHE_MAX_MB)
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if not number or not math.isfinite(value) or value < 0:
+        raise CnnvizError(
+            "mkdocs.yml",
+            f"extra.cnnviz.cache_max_mb must be a number of megabytes, 0 or more, not {value!r}",
+        )
+    return value

@@ -1,0 +1,238 @@
+"""What every gen script shares: render, log and write; then, once per build, the workers
+exit and the cache is pruned to `extra.cnnviz.cache_max_mb`."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import os
+import re
+
+import pytest
+from conftest import mkdocs_build
+from project import copy_project, edit
+
+from cnnviz import build
+from cnnviz.errors import CnnvizError
+from cnnviz.jobs import Job
+
+MISSING = "no-such-image.png"
+JOBS = [
+    Job("figures/relu-curve.png", "lesson_relu_curve", {"lesson": "relu", "x": "x", "y": "y"}),
+    Job("lessons/filters.json", "lesson_outputs", {"lesson": "filters"}),
+    Job("lessons/missing-rows.md", "stats_rows", {"path": MISSING}),
+]
+
+
+@pytest.fixture
+def log(caplog):
+    caplog.set_level(logging.INFO, logger="cnnviz-test")
+    return logging.getLogger("cnnviz-test")
+
+
+class Site:
+    """Collects what a gen script writes through mkdocs_gen_files.open."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+
+    @contextlib.contextmanager
+    def open(self, target, mode):
+        assert mode == "wb"
+        buffer = io.BytesIO()
+        yield buffer
+        self.files[target] = buffer.getvalue()
+
+
+@pytest.fixture
+def fresh_build(monkeypatch):
+    """A new build: no store noted yet (a real build forgets the cnnviz modules)."""
+    monkeypatch.setattr(build, "_stores", {})
+    monkeypatch.setattr(build, "_produced", {})
+
+
+@pytest.mark.usefixtures("fresh_build")
+def test_generate_logs_writes_figures_and_puts_outputs_beside_the_cache(tmp_path, log, caplog):
+    """Figures go through the opener; printed outputs go into the cache folder, and one whose
+    recipe failed still exists, saying so; a problem found before rendering and the failure
+    are one error line each, then one summary."""
+    site = Site()
+    build.generate(
+        "lesson",
+        JOBS,
+        tmp_path,
+        log,
+        site.open,
+        problems=["extra.png: not an image"],
+        beside_cache={"lessons/": b"not computed\n"},
+    )
+    assert list(site.files) == ["figures/relu-curve.png"]
+    assert site.files["figures/relu-curve.png"].startswith(b"\x89PNG")
+    outputs = tmp_path / build.CACHE / "lessons"
+    assert '"filter-vals": "(4, 4)' in (outputs / "filters.json").read_text()
+    assert (outputs / "missing-rows.md").read_bytes() == b"not computed\n"
+    lines = [(record.levelname, record.getMessage()) for record in caplog.records]
+    assert lines.pop(0) == ("ERROR", "cnnviz: extra.png: not an image")
+    assert lines[0] == ("ERROR", f"cnnviz: lessons/missing-rows.md: {MISSING}: no such file")
+    assert lines[1][0] == "INFO"
+    assert re.fullmatch(
+        r"cnnviz lesson: 3 results: 2 rendered, 0 from cache, 1 failed, .*", lines[1][1]
+    )
+    assert len(lines) == 2
+
+
+@pytest.mark.usefixtures("fresh_build")
+def test_generate_writes_what_compose_makes_of_the_results(tmp_path, log):
+    """With compose, the files written are the ones it makes from the results."""
+    site = Site()
+    build.generate(
+        "gallery",
+        JOBS[:1],
+        tmp_path,
+        log,
+        site.open,
+        compose=lambda results: {"page.md": str(sorted(results)).encode()},
+    )
+    assert site.files == {"page.md": b"['figures/relu-curve.png']"}
+
+
+@pytest.mark.usefixtures("fresh_build")
+def test_the_second_language_pass_reuses_the_first(tmp_path, log, caplog, monkeypatch):
+    """static-i18n runs each script again for the second language: the same jobs get the
+    first pass's results without running them, the failure is not logged again, the counts
+    say so, and the same files are written; other jobs run afresh."""
+    first, second = Site(), Site()
+    build.generate("lesson", JOBS, tmp_path, log, first.open)
+    caplog.clear()
+
+    def no_run(*args, **kwargs):
+        raise AssertionError("the second pass ran its jobs again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(build, "run_jobs", no_run)
+        build.generate("lesson", JOBS, tmp_path, log, second.open)
+    assert second.files == first.files
+    assert [record.levelname for record in caplog.records] == ["INFO"]
+    assert caplog.records[0].getMessage() == (
+        "cnnviz lesson: 3 results: 0 rendered, 2 from cache, 1 failed, in 0.00 s"
+    )
+    caplog.clear()
+    build.generate("lesson", JOBS[:1], tmp_path, log, Site().open)
+    assert " 0 rendered, 1 from cache, in " in caplog.records[0].getMessage()
+
+
+@pytest.mark.usefixtures("fresh_build")
+def test_every_script_of_a_build_shares_one_store(tmp_path):
+    """Scripts of one build share a store, so the prune at its end knows all they used."""
+    assert build.build_store(tmp_path) is build.build_store(tmp_path / "." / "")
+    assert build.build_store(tmp_path).root == (tmp_path / build.CACHE).resolve()
+
+
+@pytest.mark.usefixtures("fresh_build")
+def test_finish_keeps_what_the_build_used_and_logs_one_line(tmp_path, log, caplog):
+    """After the scripts, an entry no script used goes (cap 0), the used ones stay, and one
+    log line says how many went and the size now."""
+    build.generate("lesson", JOBS[:2], tmp_path, log, Site().open)
+    stale = tmp_path / build.CACHE / "objects" / "00" / ("00" * 32)
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(bytes(1000))
+    os.utime(stale, (1, 1))
+    caplog.clear()
+    pruned = build.finish(tmp_path, 0, log)
+    assert not stale.exists()
+    assert pruned.removed == 1
+    assert pruned.size > 0
+    assert [record.getMessage() for record in caplog.records] == [
+        f"cnnviz cache: {pruned.summary()}"
+    ]
+    used = build.build_store(tmp_path).used
+    assert len(used) == 3  # the two results and the code memo
+    assert all(path.exists() for path in used)
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ({}, 200),
+        ({"cnnviz": {}}, 200),
+        ({"cnnviz": {"cache_max_mb": 50}}, 50),
+        ({"cnnviz": {"cache_max_mb": 0.5}}, 0.5),
+    ],
+)
+def test_cache_cap_is_read_from_extra(extra, expected):
+    """The cap is extra.cnnviz.cache_max_mb, 200 MB if unset."""
+    assert build.cache_max_mb(extra) == expected
+
+
+@pytest.mark.parametrize("value", ["lots", -1, True, None, float("inf"), float("nan"), [200]])
+def test_a_bad_cache_cap_is_refused_in_one_line(value):
+    """Anything but a finite number of megabytes, 0 or more, is refused, naming the setting."""
+    with pytest.raises(CnnvizError, match=r"^mkdocs.yml: extra.cnnviz.cache_max_mb must be"):
+        build.cache_max_mb({"cnnviz": {"cache_max_mb": value}})
+
+
+@pytest.mark.site
+def test_a_build_prunes_what_it_did_not_use_to_the_cap(tmp_path):
+    """With cache_max_mb: 0, a build removes every entry it did not use, logs it in one line,
+    and keeps all it used: the next build renders nothing."""
+    root = copy_project(tmp_path / "project")
+    edit(root / "mkdocs.yml", "    cache_max_mb: 200", "    cache_max_mb: 0")
+    stale = [root / ".cache" / "cnnviz" / "objects" / "00" / f"{n:064x}" for n in range(3)]
+    for path in stale:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(bytes(10_000))
+        os.utime(path, (1, 1))
+    first = mkdocs_build(tmp_path / "one", "http://127.0.0.1:8000/", root / "mkdocs.yml")
+    assert first.returncode == 0, first.stderr
+    lines = [line for line in first.stderr.splitlines() if "cnnviz cache:" in line]
+    assert len(lines) == 1
+    assert re.search(
+        r"cnnviz cache: \d+ unused entries removed \(.* MB\); .* MB now, cap 0.0 MB", lines[0]
+    )
+    assert not any(path.exists() for path in stale)
+    second = mkdocs_build(tmp_path / "two", "http://127.0.0.1:8000/", root / "mkdocs.yml")
+    counts = [line for line in second.stderr.splitlines() if " results: " in line]
+    assert len(counts) == 6  # three scripts, two languages
+    assert all(" 0 rendered, " in line for line in counts)
+    assert "cnnviz cache: 0 unused entries removed" in second.stderr
+
+
+@pytest.mark.site
+def test_a_bad_cache_cap_stops_the_build_in_one_line(tmp_path):
+    """A cap that is not a number stops the build before anything renders, in one line."""
+    root = copy_project(tmp_path / "project")
+    edit(root / "mkdocs.yml", "    cache_max_mb: 200", "    cache_max_mb: lots")
+    result = mkdocs_build(tmp_path / "site", "http://127.0.0.1:8000/", root / "mkdocs.yml")
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert "mkdocs.yml: extra.cnnviz.cache_max_mb must be a number of megabytes" in result.stderr
+    assert "results:" not in result.stderr
+
+
+@pytest.mark.site
+def test_failures_in_workers_are_one_line_each_and_fail_a_strict_build(tmp_path, monkeypatch):
+    """Every feature map raising, drawn by the two workers CNNVIZ_WORKERS asks for: the
+    lesson and the gallery each log one error line naming the figures and the exception, no
+    traceback, and --strict fails."""
+    root = copy_project(tmp_path / "project")
+    figures = root / "cnnviz" / "figures.py"
+    figures.write_text(
+        figures.read_text()
+        + "\n\ndef plot_feature_maps(*args, **kwargs):\n    raise RuntimeError('maps broke')\n"
+    )
+    monkeypatch.setenv("CNNVIZ_WORKERS", "2")
+    result = mkdocs_build(tmp_path / "site", "http://127.0.0.1:8000/", root / "mkdocs.yml")
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("ERROR")]
+    assert len(errors) == 2, result.stderr
+    assert re.fullmatch(
+        r"ERROR +- +cnnviz: figures/conv.png and \d+ more: RuntimeError: maps broke", errors[0]
+    )
+    assert re.fullmatch(
+        r"ERROR +- +cnnviz: gallery/\S+/conv.png and \d+ more: RuntimeError: maps broke", errors[1]
+    )
+    assert re.search(r"cnnviz lesson: .* rendered by 2 workers, .* failed", result.stderr)
+    assert re.search(r"cnnviz gallery: .* rendered by 2 workers, .* failed", result.stderr)
+    assert "Aborted with 2 errors in strict mode" in result.stdout + result.stderr
