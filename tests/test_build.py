@@ -193,7 +193,7 @@ def test_a_build_prunes_what_it_did_not_use_to_the_cap(tmp_path):
     assert not any(path.exists() for path in stale)
     second = mkdocs_build(tmp_path / "two", "http://127.0.0.1:8000/", root / "mkdocs.yml")
     counts = [line for line in second.stderr.splitlines() if " results: " in line]
-    assert len(counts) == 6  # three scripts, two languages
+    assert len(counts) == 8  # four scripts, two languages
     assert all(" 0 rendered, " in line for line in counts)
     assert "cnnviz cache: 0 unused entries removed" in second.stderr
 
