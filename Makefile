@@ -17,7 +17,7 @@ setup: $(STAMP)
 
 # A .venv made by a Python that PYTHON=... on the command line does not name, or whose Python no
 # longer runs or is outside requires-python, is set up again from scratch.
-CHECK_PYTHON = tools/check_python.py
+CHECK_PYTHON = .ci/check_python.py
 ifneq ($(filter command line environment,$(origin PYTHON)),)
 SAME_PYTHON = --same-as "$$($(PYTHON) -c 'import sys; print(sys.version)')"
 endif
@@ -98,7 +98,7 @@ browser:
 # CI tests the lock.
 debian-python:
 	/usr/bin/python3 -c 'import ensurepip, venv' 2>/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3 python3-venv)
-	/usr/bin/python3 tools/check_python.py --oldest
+	/usr/bin/python3 .ci/check_python.py --oldest
 
 # Re-lock after changing a top-level pin in pyproject.toml: both lock files are rewritten. Lock
 # with the oldest admitted Python (PYTHON=/usr/bin/python3); tests/test_setup.py then checks that

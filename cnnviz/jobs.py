@@ -166,7 +166,10 @@ def run_jobs(
     """
     start, jobs = time.perf_counter(), list(jobs)
     source = fingerprint()
-    memo = f"code-{source}"  # the recipes' code digests, for this exact source
+    # The recipes' code digests, for this exact source. Measured 2026-11-30: digesting all 24
+    # recipes in a fresh process parses 11 modules in 50-66 ms; reading the memo takes 0.05 ms.
+    # A warm `mkdocs build` takes 1.30 s against a 1.35 s target (README), so the memo pays.
+    memo = f"code-{source}"
     code = CodeIndex(known=cache.memo(memo))
     keys = [job_key(job, code) for job in jobs]
     if code.learned:

@@ -1,8 +1,8 @@
 """Tell `make setup` whether a Python can run cnnviz: exit 0 if so, else one line and exit 1.
 
-    python tools/check_python.py                  # is this Python in requires-python?
-    python tools/check_python.py --oldest         # ...and the oldest it admits? (for CI)
-    .venv/bin/python tools/check_python.py --venv [--same-as VERSION]
+    python .ci/check_python.py                  # is this Python in requires-python?
+    python .ci/check_python.py --oldest         # ...and the oldest it admits? (for CI)
+    .venv/bin/python .ci/check_python.py --venv [--same-as VERSION]
 
 The first form checks the interpreter against `requires-python` in pyproject.toml, and names
 the versions it needs when it is outside them. `--oldest` also asks for its floor exactly: CI
