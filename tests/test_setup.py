@@ -73,7 +73,7 @@ def test_every_pin_is_what_is_installed():
 @pytest.fixture
 def project(tmp_path) -> Path:
     """The Makefile, pyproject.toml and package of the project, with empty lock files."""
-    for part in ("Makefile", "pyproject.toml", "README.md", "tools", "cnnviz"):
+    for part in ("Makefile", "pyproject.toml", "README.md", ".ci", "cnnviz"):
         source = ROOT / part
         if source.is_dir():
             shutil.copytree(source, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
