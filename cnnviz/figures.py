@@ -39,17 +39,19 @@ _WINNER = "#f4a300"
 _MARK = "#111111"
 
 
-def plot_image(image: NDArray[np.floating]) -> Figure:
+def plot_image(image: NDArray[np.floating], *, narrow: bool = False) -> Figure:
     """Show a grayscale image on its [0, 1] scale, with pixel axes and a colorbar.
 
     Args:
         image: An ``(H, W)`` array with values in [0, 1].
+        narrow: Drawn smaller, so that its numbers stay readable on a phone's screen.
 
     Returns:
         A figure with one image axes and one colorbar.
     """
     height, width = image.shape
-    scale = min(WIDTH * 0.7 / width, 3.6 / height)  # inches per pixel: fit 5 in × 3.6 in
+    room = (NARROW - 0.9, 3.0) if narrow else (WIDTH * 0.7, 3.6)  # inches for the image
+    scale = min(room[0] / width, room[1] / height)  # inches per pixel
     fig = Figure(figsize=(width * scale + 0.9, height * scale + 0.3), layout="constrained")
     ax = fig.add_subplot()
     fig.colorbar(_show(ax, image, "gray", 1.0, low=0.0), ax=ax, shrink=0.9)
@@ -117,7 +119,7 @@ def plot_feature_maps(
     """
     count, height, width = maps.shape
     limit = _limit(maps, robust)
-    fig, pairs = _map_grid(count, height / width, zoom, narrow)
+    fig, pairs = _map_grid(count, height / width, zoom, narrow, own_bars=not shared)
     for (whole, crop), feature_map, label in zip(pairs, maps, _labels(labels, count), strict=True):
         own = limit if shared else _limit(feature_map, robust)
         shown = _show(whole, feature_map, SIGNED, own)
@@ -444,17 +446,19 @@ def plot_filter_history(
     return fig
 
 
-def plot_loss(losses: Sequence[float], steps: Sequence[int]) -> Figure:
+def plot_loss(losses: Sequence[float], steps: Sequence[int], *, narrow: bool = False) -> Figure:
     """Plot a training loss against the step, on a log scale, the recorded steps marked.
 
     Args:
         losses: The loss at every step.
         steps: Steps to mark with a dot.
+        narrow: Drawn smaller, so that its numbers stay readable on a phone's screen.
 
     Returns:
         A figure with one axes.
     """
-    fig = Figure(figsize=(WIDTH * 0.6, WIDTH * 0.35), layout="constrained")
+    size = (NARROW, NARROW * 0.62) if narrow else (WIDTH * 0.6, WIDTH * 0.35)
+    fig = Figure(figsize=size, layout="constrained")
     ax = fig.add_subplot()
     ax.plot(range(len(losses)), losses, color="#2166ac", linewidth=2)
     ax.plot(steps, [losses[step] for step in steps], "o", color="#b2182b")
@@ -477,49 +481,84 @@ def plot_cnn(
     Args:
         shapes: The tensor's shape before the first layer and after each one.
         symbols: One symbol per layer, e.g. ``"⋆"`` for a convolution.
-        narrow: Two rows, the second starting from the tensor that ends the first.
+        narrow: Rows of two layers instead of four, each row starting from the tensor that
+            ends the one before.
 
     Returns:
         A figure with one axes per row and no ticks.
     """
     largest = max(shape[-2] for shape in shapes if len(shape) == 4)
-    half = len(symbols) // 2
-    rows = [(0, half), (half, len(symbols))] if narrow else [(0, len(symbols))]
-    width = NARROW if narrow else WIDTH + 0.8
-    fig = Figure(figsize=(width, (1.3 if narrow else 1.75) * len(rows)), layout="constrained")
-    for ax, (first, last) in zip(
-        fig.subplots(len(rows), 1, squeeze=False).ravel(), rows, strict=True
-    ):
-        _draw_layers(ax, shapes[first : last + 1], symbols[first:last], largest)
+    per_row = 2 if narrow else 4
+    rows = [(i, min(i + per_row, len(symbols))) for i in range(0, len(symbols), per_row)]
+    width, label = (NARROW, 8.5) if narrow else (WIDTH + 0.8, 9.0)
+    # Each tensor sits in a slot as wide as its shape label, so that no label runs into the
+    # next: solve slot = label's share of the row × the row's width in data units.
+    names = ["×".join(map(str, shape[1:])) for shape in shapes]
+    share = max(map(len, names)) * 0.62 * label / 72 / (width - 0.3)
+    tensors = per_row + 1
+    slot = max(
+        1.1 * share * (tensors - 1) * _ARROW / (1 - tensors * share),
+        max(_tensor_width(shape, largest) for shape in shapes) + 0.15,
+    )
+    fig = Figure(figsize=(width, (1.2 if narrow else 1.35) * len(rows)), layout="constrained")
+    axes = fig.subplots(len(rows), 1, squeeze=False).ravel()
+    for ax, (first, last) in zip(axes, rows, strict=True):
+        _draw_layers(ax, shapes[first : last + 1], symbols[first:last], largest, slot, label)
+        ax.set_xlim(-0.05, tensors * slot + per_row * _ARROW + 0.05)  # one scale for all rows
     return fig
 
 
+_ARROW = 1.25
+"""The length of the arrow between two tensors, in the diagram's units (a tensor is 1.2 tall)."""
+
+
 def _draw_layers(
-    ax: Axes, shapes: Sequence[Sequence[int]], symbols: Sequence[str], largest: int
+    ax: Axes,
+    shapes: Sequence[Sequence[int]],
+    symbols: Sequence[str],
+    largest: int,
+    slot: float,
+    label: float,
 ) -> None:
-    """Draw tensors left to right, an arrow and a layer's symbol between each two."""
-    x = 0.0
+    """Draw tensors left to right, each centred in its slot, a layer's arrow between two."""
     for index, shape in enumerate(shapes):
-        width = _draw_tensor(ax, x, shape, largest)
-        ax.text(x + width / 2, -0.78, "×".join(map(str, shape[1:])), ha="center", fontsize=7.5)
-        x += width + 0.1
+        x = index * (slot + _ARROW)
+        _draw_tensor(ax, x + (slot - _tensor_width(shape, largest)) / 2, shape, largest)
+        name = "×".join(map(str, shape[1:]))
+        ax.text(x + slot / 2, -0.78, name, ha="center", fontsize=label)
         if index < len(symbols):
-            ax.annotate("", (x + 0.9, 0), (x + 0.05, 0), arrowprops={"arrowstyle": "->"})
-            size = 14 if len(symbols[index]) <= len("$\\star$") else 9  # a lone ⋆ is small
-            ax.text(x + 0.47, 0.1, symbols[index], ha="center", va="bottom", fontsize=size)
-            x += 1.05
-    ax.set_xlim(-0.1, x)
+            start = x + slot
+            ax.annotate(
+                "", (start + _ARROW - 0.05, 0), (start + 0.05, 0), arrowprops={"arrowstyle": "->"}
+            )
+            lone = len(symbols[index]) <= len("$\\star$")  # a lone ⋆ is small: draw it larger
+            ax.text(
+                start + _ARROW / 2,
+                0.1,
+                symbols[index],
+                ha="center",
+                va="bottom",
+                fontsize=14 if lone else 9,
+            )
     ax.set_ylim(-0.95, 0.8)
     ax.set_aspect("equal")
     ax.set_axis_off()
 
 
-def _draw_tensor(ax: Axes, x: float, shape: Sequence[int], largest: int) -> float:
-    """Draw one tensor at ``x`` and return the width it took."""
+def _tensor_width(shape: Sequence[int], largest: int) -> float:
+    """How wide :func:`_draw_tensor` draws a tensor."""
+    if len(shape) == 2:
+        return 0.12
+    channels, height, width = shape[1:]
+    return 0.6 * width / largest * 0.9 + 0.06 * (min(channels, 8) - 1)
+
+
+def _draw_tensor(ax: Axes, x: float, shape: Sequence[int], largest: int) -> None:
+    """Draw one tensor with its left edge at ``x``."""
     if len(shape) == 2:  # flat: a thin bar whose height grows with the log of its length
         height = 0.2 + 0.06 * np.log10(shape[1])
         ax.add_patch(Rectangle((x, -height), 0.12, 2 * height, facecolor="#f4a582"))
-        return 0.12
+        return
     channels, height, width = shape[1:]
     tall = 0.6 * height / largest  # half the drawn height
     wide = 2 * tall * width / height * 0.45  # drawn foreshortened, as if seen at an angle
@@ -535,7 +574,6 @@ def _draw_tensor(ax: Axes, x: float, shape: Sequence[int], largest: int) -> floa
                 linewidth=0.8,
             )
         )
-    return wide + 0.06 * (min(channels, 8) - 1)
 
 
 def plot_max_pool_example(grid: NDArray[np.integer], pooled: NDArray[np.integer]) -> Figure:
@@ -590,12 +628,15 @@ def _show(
 
 
 def _map_grid(
-    count: int, aspect: float, zoom: Zoom | None, narrow: bool
+    count: int, aspect: float, zoom: Zoom | None, narrow: bool, own_bars: bool = False
 ) -> tuple[Figure, list[tuple[Axes, Axes | None]]]:
-    """Lay out ``count`` maps, each with its crop when there is a zoom."""
+    """Lay out ``count`` maps, each with its crop when there is a zoom.
+
+    On a phone, maps that each need a colour bar of their own go one to a row.
+    """
     width = NARROW + 0.6 if narrow else WIDTH + 0.8
     if zoom is None:
-        columns = (1 if aspect < 0.75 else 2) if narrow else _columns(count, aspect)
+        columns = (1 if aspect < 0.75 or own_bars else 2) if narrow else _columns(count, aspect)
         rows = -(-count // columns)
         panel = (width - 0.8) / columns
         fig = Figure(figsize=(width, rows * (panel * aspect + 0.4)), layout="constrained")

@@ -145,8 +145,8 @@ def gallery_jobs(images: Iterable[GalleryImage]) -> list[Job]:
         images: The gallery, as :func:`gallery_images` lists it.
 
     Returns:
-        Per image that is not refused: a thumbnail, the input, the three stages' maps (each
-        also in the narrow layout phones get) and the table rows.
+        Per image that is not refused: a thumbnail, the input and the three stages' maps (each
+        also in the narrow layout phones get), and the table rows.
     """
     jobs = []
     for image in images:
@@ -155,10 +155,12 @@ def gallery_jobs(images: Iterable[GalleryImage]) -> list[Job]:
         folder, params = f"gallery/{image.slug}", image.params()
         jobs += [
             Job(f"{folder}/thumbnail.png", "thumbnail", params),
-            Job(f"{folder}/input.png", "input_image", params),
             *(
-                Job(f"{folder}/{stage}{suffix}.png", "feature_maps", {"stage": stage, **extra})
-                for stage in STAGES
+                Job(f"{folder}/{figure}{suffix}.png", recipe, {**extra, **fixed})
+                for figure, recipe, fixed in [
+                    ("input", "input_image", {}),
+                    *((stage, "feature_maps", {"stage": stage}) for stage in STAGES),
+                ]
                 for suffix, extra in (("", params), ("-narrow", {**params, "narrow": True}))
             ),
             Job(f"{folder}/rows.md", "stats_rows", params),

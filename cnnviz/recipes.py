@@ -35,9 +35,9 @@ def lesson_outputs(lesson: str) -> str:
     return json.dumps(dict(outputs), ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
 
-def lesson_image(lesson: str, image: str) -> Figure:
+def lesson_image(lesson: str, image: str, narrow: bool = False) -> Figure:
     """A grayscale image the lesson loaded, on its [0, 1] scale."""
-    return figures.plot_image(_array(lesson, image))
+    return figures.plot_image(_array(lesson, image), narrow=narrow)
 
 
 def lesson_filters(
@@ -175,9 +175,11 @@ def lesson_filter_history(
     )
 
 
-def lesson_loss(lesson: str, losses: str, steps: str) -> Figure:
+def lesson_loss(lesson: str, losses: str, steps: str, narrow: bool = False) -> Figure:
     """The lesson's training loss, step by step."""
-    return figures.plot_loss(list(_value(lesson, losses)), list(_value(lesson, steps)))
+    return figures.plot_loss(
+        list(_value(lesson, losses)), list(_value(lesson, steps)), narrow=narrow
+    )
 
 
 LAYER_SYMBOLS = {
@@ -203,9 +205,9 @@ def sample_file(file_name: str) -> bytes:
     return samples.sample_file(file_name)
 
 
-def input_image(sample: str | None = None, path: str | None = None) -> Figure:
+def input_image(sample: str | None = None, path: str | None = None, narrow: bool = False) -> Figure:
     """The grayscale input on its [0, 1] scale, for the gallery."""
-    return figures.plot_image(_load(sample, path))
+    return figures.plot_image(_load(sample, path), narrow=narrow)
 
 
 def feature_maps(

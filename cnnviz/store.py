@@ -54,7 +54,9 @@ def png_bytes(fig: Figure) -> bytes:
     fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
     import oxipng  # only a render needs it, and a warm build renders nothing
 
-    return oxipng.optimize_from_memory(buffer.getvalue(), level=2, strip=oxipng.StripChunks.safe())
+    # Level 1 against 2, measured 2026-11-30 on six lesson figures: 2 to 3 times faster (about
+    # 4 s of a cold build's 28 s of rendering), for files 0 to 9 % larger.
+    return oxipng.optimize_from_memory(buffer.getvalue(), level=1, strip=oxipng.StripChunks.safe())
 
 
 def write_atomic(path: str | Path, data: bytes) -> None:

@@ -98,11 +98,39 @@ def render_all(jobs: Sequence[Job], code: str, size: int) -> list[Outcome]:
     if size <= 1:
         return [_render_here(job) for job in jobs]
     pool = _pool(code, size)
+    outcomes: list[Outcome] = [Outcome(error="not rendered")] * len(jobs)
+
+    def render(group: list[int]) -> None:
+        for index, outcome in zip(group, pool.render_group([jobs[i] for i in group]), strict=True):
+            outcomes[index] = outcome
+
+    groups = lesson_groups(jobs)
     try:
-        with concurrent.futures.ThreadPoolExecutor(min(size, len(jobs))) as threads:
-            return list(threads.map(pool.render, jobs))
+        with concurrent.futures.ThreadPoolExecutor(min(size, len(groups))) as threads:
+            list(threads.map(render, groups))
     finally:
         _pool_idle()
+    return outcomes
+
+
+def lesson_groups(jobs: Sequence[Job]) -> list[list[int]]:
+    """Group the jobs that draw from one lesson, so that one worker draws them all.
+
+    A worker runs a lesson's code before it draws the lesson's first figure (the learned
+    lesson trains for seconds), so a lesson whose figures were spread over the workers would
+    run in each of them. Every other job is a group of its own. The largest groups come
+    first, so the workers finish close together.
+
+    Args:
+        jobs: The jobs to render.
+
+    Returns:
+        The jobs' indexes, by group.
+    """
+    groups: dict[object, list[int]] = {}
+    for index, job in enumerate(jobs):
+        groups.setdefault(job.params.get("lesson") or index, []).append(index)
+    return sorted(groups.values(), key=len, reverse=True)
 
 
 def pool_size(renders: int, code: str, workers: int | None = None) -> int:
@@ -219,7 +247,7 @@ class _Worker:
 
 
 class _Pool:
-    """Up to ``size`` workers, started as jobs arrive; each job goes to an idle one."""
+    """Up to ``size`` workers, started as jobs arrive; each group of jobs goes to an idle one."""
 
     def __init__(self, code: str, size: int) -> None:
         self.code, self.size = code, size
@@ -227,18 +255,25 @@ class _Pool:
         self.workers: list[_Worker] = []
         self.lock = threading.Lock()
 
-    def render(self, job: Job) -> Outcome:
+    def render_group(self, jobs: Sequence[Job]) -> list[Outcome]:
+        """Render the jobs one after another in one worker; after a death, in another."""
+        if not jobs:
+            return []
         try:
             worker = self._take()
         except OSError as error:
-            return Outcome(error=f"cannot start a render worker: {error}")
-        outcome = worker.render(job)
-        if outcome is None:
-            with self.lock:
-                self.workers.remove(worker)
-            return Outcome(error=WORKER_DIED)
+            return [Outcome(error=f"cannot start a render worker: {error}")] * len(jobs)
+        outcomes: list[Outcome] = []
+        for job in jobs:
+            outcome = worker.render(job)
+            if outcome is None:
+                with self.lock:
+                    self.workers.remove(worker)
+                rest = jobs[len(outcomes) + 1 :]
+                return [*outcomes, Outcome(error=WORKER_DIED), *self.render_group(rest)]
+            outcomes.append(outcome)
         self.idle.put(worker)
-        return outcome
+        return outcomes
 
     def _take(self) -> _Worker:
         with self.lock:

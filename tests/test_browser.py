@@ -282,8 +282,8 @@ def test_notebook_links_download_under_the_subpath(site, page, path):
 
 @pytest.mark.parametrize("path", BOTH)
 def test_no_page_is_wider_than_a_phone(site, browser, path):
-    """At 390 px, nothing makes the page scroll sideways, and every figure that has a narrow
-    layout shows it."""
+    """At 390 px, nothing makes the page scroll sideways, every table fits the screen without
+    scrolling inside its box, and every figure that has a narrow layout shows it."""
     context = browser.new_context(viewport={"width": 390, "height": 844})
     tab = context.new_page()
     try:
@@ -291,6 +291,9 @@ def test_no_page_is_wider_than_a_phone(site, browser, path):
         tab.add_style_tag(content=".cnnviz-section { content-visibility: visible !important }")
         width = tab.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"{path}: {width} px wide"
+        tables = tab.evaluate("""[...document.querySelectorAll('.md-typeset__scrollwrap')]
+            .map(box => [box.querySelector('table').scrollWidth, box.clientWidth])""")
+        assert all(table <= box for table, box in tables), f"{path}: tables {tables}"
         pictures = tab.evaluate("""[...document.querySelectorAll('article picture img')]
             .map(img => img.currentSrc)""")
         assert all(src.endswith("-narrow.png") for src in pictures), pictures
@@ -309,6 +312,9 @@ def test_the_sliding_window_steps_with_buttons_and_keys(site, page, path):
     window = steps.locator(".cnnviz-steps-grid").first.locator("td.is-negative, td.is-positive")
     assert window.count() == 16
     assert steps.locator("button[data-step='-1']").get_attribute("aria-disabled") == "true"
+    rows = steps.locator(".cnnviz-steps-grid").nth(1).locator("tr")
+    heights = [rows.nth(i).bounding_box()["height"] for i in range(rows.count())]
+    assert max(heights) - min(heights) < 1, heights  # rows not yet filled keep their height
     steps.locator("button[data-step='1']").click()
     assert steps.get_attribute("data-step") == "1"
     steps.focus()

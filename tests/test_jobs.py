@@ -246,7 +246,7 @@ def test_unchanged_code_is_not_parsed_again_and_an_edit_is(copy, tmp_path, monke
 # Recipes added to a copy of the package, to see from inside a render where it ran.
 PROBES = """
 
-def probe(n: int = 0) -> str:
+def probe(n: int = 0, lesson: str = "") -> str:
     import os
 
     import torch
@@ -392,6 +392,40 @@ def test_a_failing_recipe_is_one_line_wherever_it_runs(copy, tmp_path, processes
     assert (report.rendered, report.workers) == (1, processes if processes > 1 else 0)
     assert results[CURVE[0]] == good[CURVE[0]]
     assert results[OUTPUTS[0]] == good[OUTPUTS[0]]
+
+
+def test_one_worker_draws_all_of_a_lessons_figures(probed, tmp_path):
+    """A worker runs a lesson's code before drawing from it, so the figures of one lesson go
+    to one worker, and the lesson runs once; the lessons themselves are shared out."""
+    lessons = ["conv", "relu"]
+    jobs = [
+        probed.Job(f"{lesson}-{n}.json", "probe", {"n": n, "lesson": lesson})
+        for lesson in lessons
+        for n in range(4)
+    ]
+    cache = probed.store.Store(tmp_path / "cache")
+    results, report = probed.run_jobs([*jobs, *probes(probed, 4, start=10)], cache, workers=2)
+    assert (report.workers, report.rendered) == (2, 12)
+    pids = {
+        lesson: {json.loads(results[f"{lesson}-{n}.json"])["pid"] for n in range(4)}
+        for lesson in lessons
+    }
+    assert [len(found) for found in pids.values()] == [1, 1], pids
+
+
+def test_lesson_groups_keep_a_lesson_together_largest_first(copy):
+    """Jobs of one lesson form one group, in their order; any other job is alone; the largest
+    groups come first."""
+    workers = sys.modules["cnnviz.workers"]
+    jobs = [
+        copy.Job("a.png", "x", {"lesson": "relu"}),
+        copy.Job("b.png", "x", {"sample": "road"}),
+        copy.Job("c.png", "x", {"lesson": "conv"}),
+        copy.Job("d.png", "x", {"lesson": "conv"}),
+        copy.Job("e.png", "x", {"lesson": "relu"}),
+        copy.Job("f.png", "x", {"lesson": "conv"}),
+    ]
+    assert workers.lesson_groups(jobs) == [[2, 3, 5], [0, 4], [1]]
 
 
 def test_a_worker_that_dies_is_one_line_and_the_next_run_has_workers_again(probed, tmp_path):

@@ -81,8 +81,9 @@ for layer in model:
     print(type(layer).__name__, tuple(x.shape))
 
 # %% keep [markdown] lang="ko"
-# 3×3 필터로 크기를 지키려면 패딩을 얼마로 해야 합니까? 5×5 필터라면요? `out_size`로 계산하고,
-# `nn.Conv2d(1, 1, kernel_size=k, padding=p)`에 이미지를 통과시켜 확인해 보십시오.
+# 3×3 필터로 크기를 지키려면 패딩을 얼마로 해야 합니까? 5×5 필터라면
+# 얼마입니까? `out_size`로 계산하고, `nn.Conv2d(1, 1, kernel_size=k, padding=p)`에
+# 이미지를 통과시켜 확인해 보십시오.
 
 # %% keep [markdown] lang="en"
 # What padding keeps the size with a 3×3 filter? And with a 5×5 one? Work it out with

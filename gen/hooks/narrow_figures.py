@@ -1,9 +1,10 @@
 """MkDocs hook: on a phone, show each figure in its narrow layout.
 
-A figure with several panels is drawn twice (see `gen/lesson.py`): `figures/x.png` for the
-page's column and `figures/x-narrow.png`, one or two panels to a row, whose numbers stay
-readable on a screen 390 px wide. Each `<img>` whose narrow twin exists is wrapped in a
-`<picture>` that serves the twin below 600 px. The lightbox still opens the wide figure.
+A figure whose numbers would shrink out of reach on a phone is drawn twice (see
+`gen/lesson.py`): `figures/x.png` for the page's column and `figures/x-narrow.png`, drawn
+smaller or one or two panels to a row, whose numbers stay readable on a screen 390 px wide.
+Each `<img>` whose narrow twin exists is wrapped in a `<picture>` that serves the twin below
+600 px. The lightbox still opens the wide figure.
 """
 
 from __future__ import annotations
