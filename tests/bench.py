@@ -19,6 +19,8 @@ matplotlib and OpenCV, from which the cold target is built; a peer's figure (Uda
 notebooks run by nbconvert on this machine, 15 to 17 s); whether the cold builds wrote
 identical figures; the gallery's scale run (10, 50 and 100 generated images, cold and warm);
 the image bytes each page ships; and the playground's timings.
+
+`make bench SCALE=no` leaves out the scale run, which takes most of the benchmark's time.
 """
 
 from __future__ import annotations
@@ -271,7 +273,8 @@ def main() -> None:
     once["per_image"] = statistics.median(t for p in passes for t in p["per_image"][1:])
     report(times, once)
     identical(work)
-    scale(work, once["per_image"])
+    if os.environ.get("SCALE", "yes") != "no":
+        scale(work, once["per_image"])
     print(f"\n{'page':40} {'image bytes':>12}")
     for name, size in image_bytes_per_page(work / "cold-0").items():
         flag = "  over 400 KB" if size > PAGE_LIMIT else ""

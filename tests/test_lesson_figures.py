@@ -9,6 +9,7 @@ same arrays.
 
 from __future__ import annotations
 
+import itertools
 import re
 import tomllib
 from collections.abc import Iterator
@@ -137,12 +138,19 @@ def test_the_pooling_example_writes_the_lessons_grid_and_its_maxima():
 
 
 def test_the_cnn_diagram_writes_the_shapes_the_lesson_printed():
-    """Every shape under the diagram is one the lesson's layers returned, in order."""
+    """Every shape under the diagram is one the lesson's layers returned, in order; each row
+    after the first starts again from the tensor that ended the row before."""
     (spec,) = [s for s in FIGURES if s["recipe"] == "lesson_cnn"]
     values = namespace("cnn")
-    texts = [t.get_text() for t in figure_of(spec).axes[0].texts if "×" in t.get_text()]
-    expected = ["×".join(map(str, shape[1:])) for shape in values["shapes"] if len(shape) == 4]
-    assert texts == expected
+    expected = ["×".join(map(str, shape[1:])) for shape in values["shapes"]]
+    for narrow in (False, True):
+        rows = [
+            [t.get_text() for t in ax.texts if t.get_text() and t.get_text()[0].isdigit()]
+            for ax in figure_of(spec, narrow=narrow).axes
+        ]
+        assert len(rows) == (4 if narrow else 2)
+        assert all(row[0] == before[-1] for before, row in itertools.pairwise(rows))
+        assert rows[0] + [text for row in rows[1:] for text in row[1:]] == expected
 
 
 # ---- The claims the pages make, computed from the lessons' arrays ----
