@@ -218,11 +218,14 @@ def test_serve_keeps_the_last_good_site_through_broken_code_and_a_missing_cell(t
 
 
 def test_broken_code_still_fails_a_strict_build_naming_the_file_and_line(tmp_path):
-    """`mkdocs build --strict` (and a plain build) still fails on a syntax error in cnnviz, and
-    the error names the real file and line rather than "<unknown>"."""
+    """`mkdocs build --strict` (and a plain build) still fails on a syntax error in cnnviz,
+    with one line naming the real file and line, and no traceback."""
     root = copy_project(tmp_path / "project")
     edit(root / FIGURES, "WIDTH = 7.2", "WIDTH = (7.2")
+    line = 1 + (root / FIGURES).read_text().splitlines().index("WIDTH = (7.2")
     result = mkdocs_build(tmp_path / "site", "http://127.0.0.1:8000/", root / "mkdocs.yml")
     assert result.returncode != 0
-    assert f'File "{root / FIGURES}", line ' in result.stderr
-    assert "<unknown>" not in result.stderr
+    said = result.stderr + result.stdout
+    assert f"cnnviz/figures.py:{line}: SyntaxError: '(' was never closed" in said
+    assert "Traceback" not in said
+    assert "<unknown>" not in said

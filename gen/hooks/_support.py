@@ -9,12 +9,14 @@ this module as `import _support`.
   pymdownx looks for a marker first. When the marker is not there, say so in one warning, so
   that `mkdocs build --strict` fails instead of shipping an unedited page without a word.
 - `png_size`: a PNG's width and height, from its header.
+- `one_line`: a build's error in one line, naming the place in the project's own code.
 """
 
 from __future__ import annotations
 
 import logging
 import struct
+import traceback
 from pathlib import Path
 
 log = logging.getLogger("mkdocs.plugins.cnnviz")
@@ -40,3 +42,32 @@ def png_size(path: str | Path) -> tuple[int, int] | None:
     if header[:8] != b"\x89PNG\r\n\x1a\n":
         return None
     return struct.unpack(">II", header[16:24])
+
+
+def one_line(error: BaseException, project: Path) -> str:
+    """Name where the error happened in the project's own code, then the error itself."""
+    text = " ".join(str(error).split())
+    if isinstance(error, SyntaxError) and error.filename:
+        return f"{_relative(error.filename, project)}:{error.lineno}: SyntaxError: {error.msg}"
+    if isinstance(error, SystemExit):  # MkDocs' Abort: what it says is the whole story
+        return text
+    ours = [
+        frame
+        for frame in traceback.extract_tb(error.__traceback__)
+        if _is_ours(frame.filename, project)
+    ]
+    where = f"{_relative(ours[-1].filename, project)}:{ours[-1].lineno}: " if ours else ""
+    return f"{where}{type(error).__name__}: {text}"
+
+
+def _is_ours(filename: str, project: Path) -> bool:
+    path = Path(filename)
+    inside = path.is_relative_to(project) and "site-packages" not in path.parts
+    return (
+        inside and path.resolve().parent != Path(__file__).resolve().parent
+    )  # a hook passed it on
+
+
+def _relative(filename: str, project: Path) -> str:
+    path = Path(filename)
+    return path.relative_to(project).as_posix() if path.is_relative_to(project) else filename

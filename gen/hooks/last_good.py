@@ -18,9 +18,9 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import traceback
 from pathlib import Path
 
+import _support
 from mkdocs import utils
 
 log = logging.getLogger("mkdocs.plugins.cnnviz")
@@ -39,7 +39,9 @@ def on_serve(server, config, builder):
             build()
         except Exception as error:  # any failure at all: the last good site stays
             _undo_what_a_failed_build_left()
-            log.error("cnnviz: rebuild failed, last good site kept: %s", _one_line(error, project))
+            log.error(
+                "cnnviz: rebuild failed, last good site kept: %s", _support.one_line(error, project)
+            )
             keeper.restore()
         else:
             keeper.save()
@@ -108,30 +110,3 @@ def _undo_what_a_failed_build_left():
     for found in list(build_log.filters):
         if type(found).__name__ == "I18nLoggingFilter":
             build_log.removeFilter(found)
-
-
-def _one_line(error: BaseException, project: Path) -> str:
-    """Name where the error happened in the project's own code, then the error itself."""
-    text = " ".join(str(error).split())
-    if isinstance(error, SyntaxError) and error.filename:
-        return f"{_relative(error.filename, project)}:{error.lineno}: SyntaxError: {error.msg}"
-    if isinstance(error, SystemExit):  # MkDocs' Abort: what it says is the whole story
-        return text
-    ours = [
-        frame
-        for frame in traceback.extract_tb(error.__traceback__)
-        if _is_ours(frame.filename, project)
-    ]
-    where = f"{_relative(ours[-1].filename, project)}:{ours[-1].lineno}: " if ours else ""
-    return f"{where}{type(error).__name__}: {text}"
-
-
-def _is_ours(filename: str, project: Path) -> bool:
-    path = Path(filename)
-    inside = path.is_relative_to(project) and "site-packages" not in path.parts
-    return inside and path.resolve() != Path(__file__).resolve()  # this hook passed it on
-
-
-def _relative(filename: str, project: Path) -> str:
-    path = Path(filename)
-    return path.relative_to(project).as_posix() if path.is_relative_to(project) else filename
