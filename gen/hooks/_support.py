@@ -10,14 +10,18 @@ this module as `import _support`.
   that `mkdocs build --strict` fails instead of shipping an unedited page without a word.
 - `png_size`: a PNG's width and height, from its header.
 - `one_line`: a build's error in one line, naming the place in the project's own code.
+- `HeldFolder`: a folder held open, and `flock`ed, from a build's start to its end.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import struct
 import traceback
 from pathlib import Path
+
+from mkdocs.plugins import event_priority
 
 log = logging.getLogger("mkdocs.plugins.cnnviz")
 
@@ -63,11 +67,49 @@ def one_line(error: BaseException, project: Path) -> str:
 def _is_ours(filename: str, project: Path) -> bool:
     path = Path(filename)
     inside = path.is_relative_to(project) and "site-packages" not in path.parts
-    return (
-        inside and path.resolve().parent != Path(__file__).resolve().parent
-    )  # a hook passed it on
+    hook = path.resolve().parent == Path(__file__).resolve().parent  # it only passed it on
+    return inside and not hook
 
 
 def _relative(filename: str, project: Path) -> str:
     path = Path(filename)
     return path.relative_to(project).as_posix() if path.is_relative_to(project) else filename
+
+
+class HeldFolder:
+    """A folder kept open while a build runs, for a ``flock`` on it that ends with the build.
+
+    Closing the descriptor drops the lock, and the kernel closes it however the process ends,
+    ``kill -9`` included, so no lock file is ever left behind.
+    """
+
+    def __init__(self) -> None:
+        self._held: list[int] = []
+
+    def open(self, path: str | Path) -> int:
+        """Open ``path`` for this build, letting go of what an unfinished build still held."""
+        self.release()
+        self._held.append(os.open(path, os.O_RDONLY))
+        return self._held[-1]
+
+    def release(self) -> None:
+        while self._held:
+            os.close(self._held.pop())
+
+    def end_events(self):
+        """The hook events that end a build, each letting the folder go: the outermost
+        build's ``on_post_build`` (after every other post-build step), ``on_build_error`` and
+        ``on_shutdown``. A hook file binds them to its own names."""
+
+        @event_priority(-1000)
+        def on_post_build(config):
+            if not nested_i18n_build(config):
+                self.release()
+
+        def on_build_error(error):
+            self.release()
+
+        def on_shutdown():
+            self.release()
+
+        return on_post_build, on_build_error, on_shutdown

@@ -23,39 +23,21 @@ except ImportError:  # not POSIX: builds are not locked
 
 log = logging.getLogger("mkdocs.plugins.cnnviz")
 
-_held: list[int] = []  # the descriptor of the locked site folder, while a build runs
+_site = _support.HeldFolder()  # the locked site folder, while a build runs
 
 
 @event_priority(100)  # before anything else of the build runs
 def on_config(config):
     if fcntl is None or _support.nested_i18n_build(config):
         return config
-    _release()  # a build that never reached its end in this process holds nothing any more
     os.makedirs(config.site_dir, exist_ok=True)
-    folder = os.open(config.site_dir, os.O_RDONLY)
+    folder = _site.open(config.site_dir)
     try:
         fcntl.flock(folder, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         log.info("cnnviz: another build is writing %s; waiting for it to finish", config.site_dir)
         fcntl.flock(folder, fcntl.LOCK_EX)
-    _held.append(folder)
     return config
 
 
-@event_priority(-1000)  # after every other post-build step has written into the site
-def on_post_build(config):
-    if not _support.nested_i18n_build(config):
-        _release()
-
-
-def on_build_error(error):
-    _release()
-
-
-def on_shutdown():
-    _release()
-
-
-def _release():
-    while _held:
-        os.close(_held.pop())  # closing the last descriptor drops the flock
+on_post_build, on_build_error, on_shutdown = _site.end_events()

@@ -36,7 +36,7 @@ except ImportError:  # not POSIX: the cache is not swept
 log = logging.getLogger("mkdocs.plugins.cnnviz")
 
 _TEMPORARY = ("mkdocs_gen_files_", "mkdocs_")  # what may be removed: MkDocs' own folders
-_held: list[int] = []  # the descriptor of the cache folder, locked shared, while a build runs
+_cache_lock = _support.HeldFolder()  # the cache folder, locked shared, while a build runs
 _serving: list[bool] = []
 
 
@@ -58,9 +58,7 @@ def on_config(config):
         return config
     cache = _cache(config)
     cache.mkdir(parents=True, exist_ok=True)
-    _release()
-    folder = os.open(cache, os.O_RDONLY)
-    _held.append(folder)
+    folder = _cache_lock.open(cache)
     if fcntl is not None:
         try:
             fcntl.flock(folder, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -83,18 +81,7 @@ def on_files(files, config):
     return files
 
 
-@event_priority(-1000)
-def on_post_build(config):
-    if not _support.nested_i18n_build(config):
-        _release()
-
-
-def on_build_error(error):
-    _release()
-
-
-def on_shutdown():
-    _release()
+on_post_build, on_build_error, on_shutdown = _cache_lock.end_events()
 
 
 def _sweep(cache):
@@ -161,8 +148,3 @@ def _started(pid):
 
 def _cache(config):
     return Path(config.config_file_path).resolve().parent / ".cache" / "cnnviz"
-
-
-def _release():
-    while _held:
-        os.close(_held.pop())
