@@ -546,34 +546,47 @@ def _draw_layers(
 
 
 def _tensor_width(shape: Sequence[int], largest: int) -> float:
-    """How wide :func:`_draw_tensor` draws a tensor."""
+    """How wide :func:`_draw_tensor` draws a tensor: its front sheet and the sheets behind."""
     if len(shape) == 2:
-        return 0.12
-    channels, height, width = shape[1:]
-    return 0.6 * width / largest * 0.9 + 0.06 * (min(channels, 8) - 1)
+        return _BAR
+    return _sheet_size(shape, largest)[0] + _STEP * (_sheets(shape) - 1)
 
 
 def _draw_tensor(ax: Axes, x: float, shape: Sequence[int], largest: int) -> None:
     """Draw one tensor with its left edge at ``x``."""
     if len(shape) == 2:  # flat: a thin bar whose height grows with the log of its length
         height = 0.2 + 0.06 * np.log10(shape[1])
-        ax.add_patch(Rectangle((x, -height), 0.12, 2 * height, facecolor="#f4a582"))
+        ax.add_patch(Rectangle((x, -height), _BAR, 2 * height, facecolor="#f4a582"))
         return
-    channels, height, width = shape[1:]
-    tall = 0.6 * height / largest  # half the drawn height
-    wide = 2 * tall * width / height * 0.45  # drawn foreshortened, as if seen at an angle
-    for layer in range(min(channels, 8)):
-        shift = 0.06 * layer
+    wide, tall = _sheet_size(shape, largest)
+    for layer in range(_sheets(shape)):
+        shift = _STEP * layer
         ax.add_patch(
             Rectangle(
-                (x + shift, -tall + shift),
+                (x + shift, -tall / 2 + shift),
                 wide,
-                2 * tall,
+                tall,
                 facecolor="#d1e5f0" if layer % 2 else "#92c5de",
                 edgecolor="#2166ac",
                 linewidth=0.8,
             )
         )
+
+
+_BAR, _STEP = 0.12, 0.06  # a flat tensor's width; the offset of each sheet behind the front
+
+
+def _sheets(shape: Sequence[int]) -> int:
+    """How many sheets stand for a ``(1, C, H, W)`` tensor's channels: one each, up to 8."""
+    return min(shape[1], 8)
+
+
+def _sheet_size(shape: Sequence[int], largest: int) -> tuple[float, float]:
+    """The width and height of one sheet: the largest height is 1.2, and the width is drawn
+    foreshortened (0.45), as if seen at an angle."""
+    height, width = shape[2:]
+    tall = 1.2 * height / largest
+    return tall * width / height * 0.45, tall
 
 
 def plot_max_pool_example(grid: NDArray[np.integer], pooled: NDArray[np.integer]) -> Figure:
