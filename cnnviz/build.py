@@ -83,34 +83,37 @@ def generate(
         compose: Makes the files to write from the results by target; by default the
             results are the files.
         problems: Error lines found before rendering, such as gallery files that cannot be
-            used; they are logged first.
+            used; they are logged first, once a build.
         beside_cache: Target prefixes whose files go into the cache folder instead of the
             site, each with what such a file holds when its recipe failed and nothing good was
             ever computed, e.g. ``{"outputs/": b"(not computed: see the build log)\\n"}``.
     """
-    results, report = _results(name, jobs, root)
-    for line in [*problems, *report.errors()]:
+    results, report, repeat = _results(name, jobs, root)
+    for line in [*([] if repeat else problems), *report.errors()]:
         log.error("cnnviz: %s", line)
     log.info("cnnviz %s: %s", name, report.summary())
     files = dict(compose(results) if compose else results)
+    beside = beside_cache or {}
     for job in jobs:
-        prefix = next((p for p in beside_cache or {} if job.target.startswith(p)), None)
+        prefix = next((p for p in beside if job.target.startswith(p)), None)
         if prefix is not None:
-            data = files.pop(job.target, None) or (beside_cache or {})[prefix]
+            data = files.pop(job.target) if job.target in files else beside[prefix]
             write_if_changed(root / CACHE / job.target, data)
     for target, data in files.items():
         with open_file(target, "wb") as file:
             file.write(data)
 
 
-def _results(name: str, jobs: Sequence[Job], root: Path) -> tuple[dict[str, bytes], Report]:
+def _results(name: str, jobs: Sequence[Job], root: Path) -> tuple[dict[str, bytes], Report, bool]:
+    """The script's results and report, and whether this build already produced them (a
+    further language's pass of static-i18n), in which case nothing is said twice."""
     signature = json.dumps([[job.target, job.recipe, job.params] for job in jobs], default=str)
     earlier = _produced.get(name)
     if earlier is not None and earlier[0] == signature:
-        return earlier[1], earlier[2].repeated()
+        return earlier[1], earlier[2].repeated(), True
     results, report = run_jobs(jobs, build_store(root))
     _produced[name] = (signature, results, report)
-    return results, report
+    return results, report, False
 
 
 def finish(root: Path, max_mb: float, log: logging.Logger) -> Pruned:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+"""Line breaks and other control characters: what would split or garble one line."""
 
 
 def one_line(text: str) -> str:
@@ -18,7 +19,7 @@ def one_line(text: str) -> str:
     Returns:
         The text, with each control character as Python would write it in a string literal.
     """
-    return _CONTROL.sub(lambda match: repr(match.group(0))[1:-1], text)
+    return CONTROL.sub(lambda match: repr(match.group(0))[1:-1], text)
 
 
 class CnnvizError(ValueError):

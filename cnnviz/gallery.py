@@ -102,22 +102,8 @@ def configured_gallery(
     Returns:
         The gallery's images.
     """
-    listed = extra.get("cnnviz", {}).get("gallery", [])
+    listed = (extra.get("cnnviz") or {}).get("gallery", [])
     return gallery_images(Path(root), listed, Path(docs_dir) / "assets" / "gallery")
-
-
-def new_problems(images: Iterable[GalleryImage]) -> list[str]:
-    """The refused images' problems not yet reported in this process, each said once.
-
-    static-i18n runs the gallery's generator once per language; the cnnviz modules are
-    imported afresh for each build, so each build reports each problem once.
-    """
-    fresh = [image.problem for image in images if image.problem not in _REPORTED]
-    _REPORTED.update(problem for problem in fresh if problem)
-    return [problem for problem in fresh if problem]
-
-
-_REPORTED: set[str | None] = set()
 
 
 def _outside(path: Path, real: str, root: Path) -> str | None:

@@ -6,8 +6,9 @@ first and opens only a regular file under its size limit, without blocking, so t
 here can hang or fill memory. The bytes are hashed while they are read.
 
 The last files read are remembered by their identity on disk (device, inode, size and times),
-so the cache key of a figure and the figure's render share one read of the same bytes, and a
-file edited in between is read again. Nothing here imports OpenCV: keying a figure stays light.
+so the cache key of a figure and a render in the same process share one read of the same
+bytes (a worker process reads the file once for itself), and a file edited in between is read
+again. Nothing here imports OpenCV: keying a figure stays light.
 """
 
 from __future__ import annotations

@@ -12,8 +12,9 @@ import html
 import json
 import re
 
+from .errors import CONTROL
+
 # Control characters, and the line breaks that YAML and str.splitlines() know beside "\n".
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 # Characters that Markdown or its extensions read as syntax: emphasis, code, links, tables,
 # headings, and the math delimiters of arithmatex ($...$, \(...\), \[...\]).
@@ -63,7 +64,7 @@ def title_value(text: str) -> str:
 
 
 def _visible(text: str) -> str:
-    return _CONTROL.sub(lambda match: _symbol(ord(match.group(0))), text)
+    return CONTROL.sub(lambda match: _symbol(ord(match.group(0))), text)
 
 
 def _symbol(code: int) -> str:

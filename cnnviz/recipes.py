@@ -253,28 +253,22 @@ def stats_rows(
     return "".join(lines)
 
 
-# --8<-- [start:gray_bytes]
 def gray_bytes(sample: str) -> bytes:
     """The sample's pixels at full size as raw 8-bit values, row by row, for the playground."""
     image = samples.load_sample(sample)
     return np.round(image * 255).astype(np.uint8).tobytes()
-    # --8<-- [end:gray_bytes]
 
 
-# --8<-- [start:sample_manifest]
 def sample_manifest() -> str:
     """JSON naming each sample with its full height and width, for the playground."""
     shapes = {name: list(samples.load_sample(name).shape) for name in samples.sample_names()}
     return json.dumps(shapes, indent=1) + "\n"
-    # --8<-- [end:sample_manifest]
 
 
-# --8<-- [start:preset_kernels]
 def preset_kernels() -> str:
     """JSON of every named kernel as rows of float32 values, for the playground's presets."""
     rows = {name: kernel.tolist() for name, kernel in PRESETS.items()}  # float32 -> float, exact
     return json.dumps(rows, separators=(",", ":")) + "\n"
-    # --8<-- [end:preset_kernels]
 
 
 def _run(lesson: str) -> lessons.LessonRun:

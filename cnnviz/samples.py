@@ -10,7 +10,6 @@ The third sample is ``grace_hopper``, the public-domain photo that ships with ma
 read from the installed matplotlib rather than copied into this project.
 
 Drawn scenes are quantised to 8 bits, as if read from a PNG, so every sample is made of
-values ``k / 255``. A sample can also be loaded shrunk by a whole factor; it is still made of
 values ``k / 255``. The playground uses every sample at full size (at most 512 px on the longer
 side, as :func:`cnnviz.images.load_gray` reads a photo).
 """
@@ -59,19 +58,15 @@ def sample_path(name: str) -> Path | None:
     raise KeyError(f"no sample named {name!r}; choose from {', '.join(sample_names())}")
 
 
-def load_sample(name: str, *, shrink: int = 1) -> NDArray[np.float32]:
+def load_sample(name: str) -> NDArray[np.float32]:
     """Load a sample as a grayscale image, like :func:`cnnviz.images.load_gray`.
 
     Args:
         name: One of :func:`sample_names`.
-        shrink: Replace each ``shrink``×``shrink`` block by its mean, rounded to 8 bits; a last
-            row or column that does not fill a block is dropped. 1 keeps the image as it is.
 
     Returns:
-        An ``(H // shrink, W // shrink)`` float32 array with values ``k / 255`` in [0, 1].
+        An ``(H, W)`` float32 array with values ``k / 255`` in [0, 1].
     """
-    if shrink < 1:
-        raise ValueError(f"shrink must be a whole number from 1 up, not {shrink!r}")
     path = sample_path(name)
     if path is None:
         levels = _drawn(name)
@@ -79,7 +74,6 @@ def load_sample(name: str, *, shrink: int = 1) -> NDArray[np.float32]:
         from .images import load_gray  # imported here so listing samples never loads OpenCV
 
         levels = np.round(load_gray(path) * 255).astype(np.uint8)  # exact: a sample is k / 255
-    levels = _block_mean(levels, shrink)
     return (levels.astype(np.float32) / np.float32(255)).astype(np.float32)
 
 
@@ -176,14 +170,6 @@ def _drawn(name: str) -> NDArray[np.uint8]:
     levels = _DRAWN[name]()
     levels.setflags(write=False)
     return levels
-
-
-def _block_mean(levels: NDArray[np.uint8], size: int) -> NDArray[np.uint8]:
-    if size == 1:
-        return levels
-    height, width = levels.shape[0] // size, levels.shape[1] // size
-    blocks = levels[: height * size, : width * size].reshape(height, size, width, size)
-    return np.round(blocks.mean(axis=(1, 3))).astype(np.uint8)  # (H // size, W // size)
 
 
 def _grid(height: int, width: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:

@@ -39,9 +39,9 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .deps import PACKAGE
 from .errors import CnnvizError
 
 if TYPE_CHECKING:
@@ -70,8 +70,6 @@ WORKERS_ENV = "CNNVIZ_WORKERS"
 due, whatever the thresholds; ``1`` renders in this process."""
 
 WORKER_DIED = "a render worker stopped unexpectedly (out of memory, or killed)"
-
-PACKAGE = Path(__file__).resolve().parent
 
 
 @dataclass(frozen=True)
@@ -267,8 +265,9 @@ class _Pool:
         for job in jobs:
             outcome = worker.render(job)
             if outcome is None:
-                with self.lock:
-                    self.workers.remove(worker)
+                with self.lock:  # gone already if the idle timer closed the pool meanwhile
+                    if worker in self.workers:
+                        self.workers.remove(worker)
                 rest = jobs[len(outcomes) + 1 :]
                 return [*outcomes, Outcome(error=WORKER_DIED), *self.render_group(rest)]
             outcomes.append(outcome)

@@ -11,7 +11,7 @@ from pathlib import Path
 import mkdocs_gen_files
 
 from cnnviz.build import generate
-from cnnviz.gallery import configured_gallery, gallery_files, gallery_jobs, new_problems
+from cnnviz.gallery import configured_gallery, gallery_files, gallery_jobs
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -27,5 +27,5 @@ generate(
     log,
     mkdocs_gen_files.open,
     compose=lambda results: gallery_files(images, results, templates),
-    problems=new_problems(images),
+    problems=[image.problem for image in images if image.problem],
 )

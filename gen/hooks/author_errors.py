@@ -6,8 +6,9 @@ that names the file and the line, and the build stops with it:
 
     cnnviz/figures.py:787: SyntaxError: invalid syntax
 
-Any other failure keeps its traceback, which is what a bug in the code needs. Under
-`mkdocs serve`, `last_good.py` logs the failure in one line and keeps the last good site.
+Any other failure keeps its traceback, which is what a bug in the code needs. `mkdocs serve`
+stops with the same line when its first build fails; on a rebuild, `last_good.py` logs it and
+keeps the last good site.
 """
 
 from __future__ import annotations
@@ -18,16 +19,10 @@ import _support
 from mkdocs.exceptions import Abort
 from mkdocs.plugins import event_priority
 
-_command: list[str] = []
-
-
-def on_startup(command, dirty):
-    _command[:] = [command]
-
 
 @event_priority(-1000)  # after every other hook has cleaned up after the failed build
 def on_build_error(error):
-    if _command == ["serve"] or not isinstance(error, SyntaxError):
+    if not isinstance(error, SyntaxError):
         return
     project = Path(__file__).resolve().parents[2]
     raise Abort(_support.one_line(error, project)) from error

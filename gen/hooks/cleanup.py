@@ -147,4 +147,6 @@ def _started(pid):
 
 
 def _cache(config):
-    return Path(config.config_file_path).resolve().parent / ".cache" / "cnnviz"
+    from cnnviz.build import CACHE
+
+    return Path(config.config_file_path).resolve().parent / CACHE

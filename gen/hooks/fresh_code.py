@@ -11,8 +11,10 @@ from __future__ import annotations
 import sys
 
 import _support
+from mkdocs.plugins import event_priority
 
 
+@event_priority(95)  # before any other hook imports cnnviz (the site lock alone goes first)
 def on_config(config):
     if not _support.nested_i18n_build(config):
         for name in [name for name in sys.modules if name.partition(".")[0] == "cnnviz"]:

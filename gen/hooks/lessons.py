@@ -31,6 +31,7 @@ log = logging.getLogger("mkdocs.plugins.cnnviz")
 
 def on_page_markdown(markdown, page, config, files):
     from cnnviz import lessons
+    from cnnviz.build import CACHE
 
     name = Path(page.file.src_uri).name.split(".")[0]
     if name not in lessons.lesson_names():
@@ -38,7 +39,7 @@ def on_page_markdown(markdown, page, config, files):
     language = _language(config)
     strings = tomllib.loads(STRINGS.read_text(encoding="utf-8"))[language]
     try:
-        outputs = json.loads((ROOT / ".cache" / "cnnviz" / "lessons" / f"{name}.json").read_text())
+        outputs = json.loads((ROOT / CACHE / "lessons" / f"{name}.json").read_text())
     except (OSError, ValueError):
         log.error("cnnviz: %s: the lesson has no outputs; see the error above", page.file.src_uri)
         outputs = {}
