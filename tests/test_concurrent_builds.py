@@ -68,13 +68,13 @@ def test_a_build_waits_while_the_site_folder_is_locked_and_says_so(root, tmp_pat
 
 
 def test_two_builds_into_one_folder_both_succeed(root, tmp_path):
-    """Two builds started together into one folder both succeed, one after the other, and the
-    site they leave is whole."""
+    """Two builds started together into one folder both succeed, one after the other (the
+    second says it waits), and the site they leave is whole."""
     site = tmp_path / "site"
     for _ in range(2):
         builds = [start_build(root, site) for _ in range(2)]
-        for build in builds:
-            finish(build)
+        logs = [finish(build) for build in builds]
+        assert sum("waiting for it to finish" in log for log in logs) == 1  # the lock held
         for page in ("index.html", "en/conv/index.html", "en/sitemap.xml"):
             assert (site / page).is_file(), page
         index = json.loads((site / "en" / "search" / "search_index.json").read_text())

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -337,3 +339,17 @@ def test_saving_twice_gives_identical_bytes_without_metadata():
     assert b"Software" not in first
     assert b"matplotlib" not in first.lower()
     assert b"tIME" not in first
+
+
+def test_no_drawing_function_runs_past_forty_lines_of_code():
+    """Each function of cnnviz/figures.py stays short: at most 40 lines after its docstring."""
+    tree = ast.parse(Path(figures.__file__).read_text(encoding="utf-8"))
+    long = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef):
+            first = node.body[0]
+            documented = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+            start = node.body[1].lineno if documented and len(node.body) > 1 else first.lineno
+            if node.end_lineno - start + 1 > 40:
+                long.append(node.name)
+    assert long == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import importlib.util
 import logging
+import struct
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -52,14 +53,18 @@ EDITS = [
     ("search_dialog", "on_post_page", 'role="dialog" aria-label="검색"'),
     ("lightbox_script", "on_post_page", 'glightbox.min.js"></script><script id="init-glightbox">'),
     ("footer_labels", "on_post_page", 'aria-label="Previous: &lt;b"'),
-    ("narrow_figures", "on_post_page", '<img src="x.png">'),
+    ("narrow_figures", "on_post_page", '<picture><source media="(max-width: 599px)" srcset='),
 ]
 
 
 @pytest.mark.parametrize(("name", "event", "written"), EDITS)
-def test_each_edit_does_its_work_where_its_marker_is(name, event, written, warnings_said):
+def test_each_edit_does_its_work_where_its_marker_is(name, event, written, warnings_said, tmp_path):
     """On Material's real markers, the edit is made and nothing is said."""
-    output = getattr(hook(name), event)(MATERIAL, PAGE, CONFIG)
+    narrow = tmp_path / "conv" / "x-narrow.png"  # the figure's phone layout, 4 × 3 px
+    narrow.parent.mkdir()
+    narrow.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + struct.pack(">II", 4, 3))
+    config = SimpleNamespace(site_dir=str(tmp_path), plugins={})
+    output = getattr(hook(name), event)(MATERIAL, PAGE, config)
     assert written in output
     assert warnings_said() == []
 

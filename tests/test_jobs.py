@@ -222,6 +222,29 @@ def test_two_cold_renders_are_byte_identical(copy, tmp_path):
     assert first == second
 
 
+def test_the_learned_lesson_trains_to_the_same_bytes_in_two_fresh_processes(copy, tmp_path):
+    """The learned lesson's training (its seed, on CPU) gives byte-identical outputs and
+    figures when it runs twice from nothing: each time in a new worker process."""
+    workers = sys.modules["cnnviz.workers"]
+    learned = {"lesson": "learned", "steps": "steps"}
+    jobs = [
+        copy.Job("lessons/learned.json", "lesson_outputs", {"lesson": "learned"}),
+        copy.Job("loss.png", "lesson_loss", {**learned, "losses": "losses"}),
+        copy.Job(
+            "filters.png",
+            "lesson_filter_history",
+            {**learned, "history": "history", "target": "filters"},
+        ),
+    ]
+    runs = []
+    for folder in ("one", "two"):
+        results, report = copy.run_jobs(jobs, copy.store.Store(tmp_path / folder), workers=2)
+        workers.close_pool()  # the next run trains in a process of its own
+        assert (report.rendered, report.workers) == (3, 2)
+        runs.append(results)
+    assert runs[0] == runs[1]
+
+
 def test_unchanged_code_is_not_parsed_again_and_an_edit_is(copy, tmp_path, monkeypatch):
     """A second run with the same source takes the code digests from its memo, parsing
     nothing; after an edit the source is parsed again and the new figure is rendered."""

@@ -134,6 +134,19 @@ def test_home_page_and_footer_credit_udacity(site):
             assert "MIT" in footer, prefix + page
 
 
+@pytest.mark.parametrize("prefix", ["", "en/"])
+def test_the_learning_path_and_glossary_lead_to_every_lesson(site, prefix):
+    """The navigation holds every lesson, and the home page's learning path links each of
+    them, in both languages; the glossary points to each lesson past the original one."""
+    home = article(site, prefix)
+    glossary = article(site, f"{prefix}glossary/")
+    for name in LESSONS:
+        assert f"{name}/" in PAGES
+        assert re.search(rf'href="(\./)?{re.escape(name)}/"', home), f"{prefix}: {name}"
+    for name in ("padding-stride", "channels", "learned", "cnn"):
+        assert re.search(rf'href="\.\./{re.escape(name)}/[#"]', glossary), f"{prefix}: {name}"
+
+
 MACHINERY = re.compile(
     r"테스트(?! 카드)|빌드|캐시|생성기"
     r"|\b[Tt]he tests?\b(?! card)|\btests? (?:check|hold|enter)|\bbuild time\b|\b[Tt]he build\b"
