@@ -8,6 +8,8 @@ this module as `import _support`.
 - `missing`: every hook that edits the output of Material, GLightbox, static-i18n or
   pymdownx looks for a marker first. When the marker is not there, say so in one warning, so
   that `mkdocs build --strict` fails instead of shipping an unedited page without a word.
+- `ARTICLE` and `site_png_size`: where a page's own content starts in Material's output, and
+  the size of a PNG that a page refers to.
 - `png_size`: a PNG's width and height, from its header.
 - `one_line`: a build's error in one line, naming the place in the project's own code.
 - `HeldFolder`: a folder held open, and `flock`ed, from a build's start to its end.
@@ -20,6 +22,7 @@ import os
 import struct
 import traceback
 from pathlib import Path
+from urllib.parse import unquote, urljoin
 
 from mkdocs.plugins import event_priority
 
@@ -34,6 +37,16 @@ def nested_i18n_build(config) -> bool:
 def missing(what: str, where: str, edit: str) -> None:
     """Warn that an edit found no marker to work on, naming the marker, the page and the edit."""
     log.warning("cnnviz: %s: no %s to edit, so %s was not done", where, what, edit)
+
+
+ARTICLE = '<article class="md-content__inner'
+"""Where Material's output of a page starts the page's own content."""
+
+
+def site_png_size(config, page, src: str) -> tuple[int, int] | None:
+    """The size of the PNG that ``src``, as written in ``page``, names in the built site."""
+    file = unquote(urljoin("/" + page.url, src)).lstrip("/")
+    return png_size(Path(config.site_dir) / file) if file else None
 
 
 def png_size(path: str | Path) -> tuple[int, int] | None:

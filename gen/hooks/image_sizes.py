@@ -8,30 +8,25 @@ page's article (Material's `md-content__inner`) is edited.
 from __future__ import annotations
 
 import re
-from pathlib import Path
-from urllib.parse import unquote, urljoin
 
 import _support
 
-ARTICLE = '<article class="md-content__inner'
 _IMG = re.compile(r"<img\b[^>]*>")
 _SRC = re.compile(r'\ssrc="([^"]+)"')
 
 
 def on_post_page(output, page, config):
-    head, sep, body = output.partition(ARTICLE)
+    head, sep, body = output.partition(_support.ARTICLE)
     if not sep:
         _support.missing("Material article", page.file.src_uri, "sizing the figures")
         return output
-    site, page_url = Path(config.site_dir), "/" + page.url
     first = True
 
     def size_and_defer(match):
         nonlocal first
         tag = match.group(0)
         src = _SRC.search(tag)
-        file = unquote(urljoin(page_url, src.group(1))).lstrip("/") if src else ""
-        size = _support.png_size(site / file) if file else None
+        size = _support.site_png_size(config, page, src.group(1)) if src else None
         extra = ""
         if size and " width=" not in tag:
             extra += f' width="{size[0]}" height="{size[1]}"'

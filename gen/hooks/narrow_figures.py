@@ -10,8 +10,6 @@ Each `<img>` whose narrow twin exists is wrapped in a `<picture>` that serves th
 from __future__ import annotations
 
 import re
-from pathlib import Path
-from urllib.parse import unquote, urljoin
 
 import _support
 from mkdocs.plugins import event_priority
@@ -24,11 +22,9 @@ _IMG = re.compile(r'<img\b[^>]*\ssrc="(?P<src>[^"]+)\.png"[^>]*>')
 
 @event_priority(10)  # before image_sizes.py gives each <img> its size
 def on_post_page(output, page, config):
-    site = Path(config.site_dir)
-
     def wrap(match):
         narrow = f"{match['src']}-narrow.png"
-        size = _support.png_size(site / unquote(urljoin("/" + page.url, narrow)).lstrip("/"))
+        size = _support.site_png_size(config, page, narrow)
         if size is None:
             return match.group(0)
         width, height = size
@@ -38,7 +34,7 @@ def on_post_page(output, page, config):
         )
         return f"<picture>{source}{match.group(0)}</picture>"
 
-    head, sep, body = output.partition('<article class="md-content__inner')
+    head, sep, body = output.partition(_support.ARTICLE)
     if not sep:
         _support.missing("Material article", page.file.src_uri, "serving narrow figures")
         return output
