@@ -1,8 +1,13 @@
 """The sample images every page and the playground can use, listed and loaded by name.
 
+The lesson's image is ``udacity_sdc``: the photograph of Udacity's original lesson, a car
+camera's view of a road (``cnnviz/data/udacity_sdc.png``, MIT licence beside it in
+``cnnviz/data/LICENSE-udacity.txt``).
+
 Two scenes are drawn here, in plain numpy, so they are identical on every machine:
 
-* ``road``: a road running to the horizon, with lane lines, hills and a sun; the lesson's image.
+* ``road``: a road running to the horizon, with lane lines, hills and a sun: its geometry is
+  known exactly (the lane lines' angle, the dashes' places), where the photo's is not.
 * ``test_card``: vertical, horizontal and diagonal bars and a ring, so that each of the four
   lesson filters finds something, in both polarities.
 
@@ -24,6 +29,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+_DATA = Path(__file__).resolve().parent / "data"
 _SUPERSAMPLE = 4  # edges are drawn at 4× and averaged down, so they are anti-aliased
 
 
@@ -33,7 +39,7 @@ def sample_names() -> list[str]:
     Returns:
         The names :func:`load_sample` accepts.
     """
-    return [*_DRAWN, "grace_hopper"]
+    return ["udacity_sdc", *_DRAWN, "grace_hopper"]
 
 
 def sample_path(name: str) -> Path | None:
@@ -50,6 +56,8 @@ def sample_path(name: str) -> Path | None:
     """
     if name in _DRAWN:
         return None
+    if name == "udacity_sdc":
+        return _DATA / "udacity_sdc.png"
     if name == "grace_hopper":
         spec = importlib.util.find_spec("matplotlib")  # finds the package without importing it
         if spec is None or spec.origin is None:

@@ -27,7 +27,7 @@ model = nn.Sequential(
     nn.ReLU(),
     nn.MaxPool2d(2, 2),
     nn.Flatten(),
-    nn.Linear(8 * 70 * 126, 10),
+    nn.Linear(8 * 51 * 78, 10),
 )
 print(model)
 

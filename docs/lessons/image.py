@@ -20,7 +20,7 @@ import numpy as np
 # %% read
 # ko: 파일을 읽습니다. OpenCV는 (높이, 너비, 채널) 배열을 돌려주고, 채널 순서는 B, G, R입니다.
 # en: Read the file. OpenCV returns a (height, width, channels) array, channels in B, G, R order.
-bgr_img = cv2.imread("images/road.png")
+bgr_img = cv2.imread("images/udacity_sdc.png")
 print(bgr_img.shape, bgr_img.dtype)
 
 # %% gray
