@@ -90,9 +90,11 @@ font: setup node_modules/.installed
 	mv $(FONTS)/stix-two-math.woff2.tmp $(FONTS)/stix-two-math.woff2
 	cp $(FONT_PACKAGE)/LICENSE $(FONTS)/OFL.txt.tmp && mv $(FONTS)/OFL.txt.tmp $(FONTS)/OFL.txt
 
-# Debian's Chromium for the browser tests; Playwright's own download fails on these machines.
+# Debian's Chromium for the browser tests; Playwright's own browser download fails on these machines.
+# A Korean font too, as readers have one: the line-breaking tests measure Korean as it is drawn.
 browser:
-	test -x /usr/bin/chromium || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium)
+	test -x /usr/bin/chromium && fc-list :lang=ko | grep -q . || \
+	  ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk)
 
 # Debian's own python3 and venv module: the oldest Python that requires-python admits, on which
 # CI tests the lock.
