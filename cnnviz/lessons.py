@@ -1,11 +1,10 @@
-"""Lessons as notebooks: one source per lesson, read, run at build time and written as .ipynb.
+"""A lesson's code: one source per lesson, read, run at build time and put into its page.
 
 A lesson's source, ``docs/lessons/<name>.py``, is Python in jupytext's percent format. Each
 ``# %%`` line opens a cell; a name, a type in brackets and ``key="value"`` pairs may follow::
 
-    # %% [markdown] lang="ko"                 Markdown for the Korean notebook
-    # %% [markdown] lang="en"                 the same for the English one
-    # %% intro [markdown] lang="ko"           a named Markdown cell, which a page can show
+    # %% ask [markdown] lang="ko"             a named Markdown cell: an exercise's question,
+    # %% ask [markdown] lang="en"             in each language, which the page shows
     # %% load                                 a code cell named ``load``
     # %% [setup] needs="image:load filters:stack"
                                               code of earlier lessons that this one runs first
@@ -17,7 +16,8 @@ answers the exercise whose Markdown cell has the same name without ``-answer``.
 
 The lesson runs as the notebook does, cell after cell in one namespace, in a folder that holds
 the files it reads (``images/<file>``). What each cell prints is kept, so a page can show the
-very output its code gives.
+very output its code gives. The lesson's prose lives on its page alone; :mod:`cnnviz.notebooks`
+makes the notebook from the page and these cells.
 """
 
 from __future__ import annotations
@@ -26,13 +26,12 @@ import contextlib
 import functools
 import hashlib
 import io
-import json
 import os
 import re
 import sys
 import tempfile
 import warnings
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -189,6 +188,8 @@ def _cell(path: Path, kind: str, name: str, meta: str, line: int, body: list[str
     values = dict(_META.findall(meta))
     where = f"{path}:{line - 1}"
     if kind == "markdown":
+        if not name:
+            raise LessonError(where, "a Markdown cell needs a name; the page holds the prose")
         if values.get("lang") not in LANGUAGES:
             raise LessonError(where, 'a Markdown cell needs lang="ko" or lang="en"')
         if any(text and not (text == "#" or text.startswith("# ")) for text in body):
@@ -290,19 +291,37 @@ def sources_digest(lesson: Lesson) -> str:
 
 
 @dataclass(frozen=True)
+class Drawing:
+    """What one pyplot figure of a lesson showed.
+
+    Attributes:
+        images: The data of each image its axes show (``imshow``), as arrays.
+        lines: The ``(x, y)`` data of each line and scatter it plots.
+        texts: Its titles, axis labels, tick labels and text annotations.
+    """
+
+    images: tuple[Any, ...]
+    lines: tuple[tuple[Any, Any], ...]
+    texts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class LessonRun:
     """What running a lesson's code left behind.
 
     Attributes:
         namespace: Every name its cells defined, as a notebook's kernel would hold them.
         outputs: What each of its own code cells printed, by cell name.
+        drawn: What each of its own code cells drew with pyplot, by cell name; kept only
+            when the run was asked to record it.
     """
 
     namespace: Mapping[str, Any]
     outputs: Mapping[str, str]
+    drawn: Mapping[str, tuple[Drawing, ...]] = field(default_factory=dict)
 
 
-def run_lesson(lesson: Lesson, files: Mapping[str, bytes]) -> LessonRun:
+def run_lesson(lesson: Lesson, files: Mapping[str, bytes], *, record: bool = False) -> LessonRun:
     """Run a lesson's setup and code cells in order, in one namespace, as a notebook does.
 
     The cells run in a fresh temporary folder that holds ``images/<name>`` for each file, so
@@ -312,9 +331,10 @@ def run_lesson(lesson: Lesson, files: Mapping[str, bytes]) -> LessonRun:
     Args:
         lesson: The lesson.
         files: The bytes of each file it reads, by name (see :meth:`Lesson.files`).
+        record: Keep what each of its own cells drew with pyplot (:attr:`LessonRun.drawn`).
 
     Returns:
-        The namespace and what each of the lesson's own cells printed.
+        The namespace and what each of the lesson's own cells printed (and drew).
 
     Raises:
         LessonError: A cell raised; the message names the file, the cell and the error.
@@ -323,15 +343,17 @@ def run_lesson(lesson: Lesson, files: Mapping[str, bytes]) -> LessonRun:
 
     matplotlib.use("agg")  # the lesson's own figures are drawn off screen, then dropped
     namespace: dict[str, Any] = {"__name__": "__main__"}
-    outputs = {}
+    outputs, drawn = {}, {}
     cells = setup_cells(lesson) + [(lesson.name, cell) for cell in lesson.code_cells()]
     with _folder_with(files):
         for owner, cell in cells:
             printed = _run_cell(lesson.path.parent / f"{owner}.py", cell, namespace)
-            _close_lesson_figures()
             if owner == lesson.name:
                 outputs[cell.name] = printed
-    return LessonRun(namespace=namespace, outputs=outputs)
+                if record:
+                    drawn[cell.name] = _lesson_drawings()
+            _close_lesson_figures()
+    return LessonRun(namespace=namespace, outputs=outputs, drawn=drawn)
 
 
 def _close_lesson_figures() -> None:
@@ -339,6 +361,27 @@ def _close_lesson_figures() -> None:
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is not None:
         pyplot.close("all")
+
+
+def _lesson_drawings() -> tuple[Drawing, ...]:
+    import numpy as np
+
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is None:
+        return ()
+    drawings = []
+    for number in pyplot.get_fignums():
+        figure = pyplot.figure(number)
+        images, lines, texts = [], [], [text.get_text() for text in figure.texts]
+        for axes in figure.axes:
+            images += [np.ma.getdata(image.get_array()) for image in axes.images]
+            lines += [(np.asarray(ln.get_xdata()), np.asarray(ln.get_ydata())) for ln in axes.lines]
+            lines += [tuple(np.asarray(c.get_offsets()).T) for c in axes.collections]
+            labels = axes.get_xticklabels() + axes.get_yticklabels() + axes.texts
+            texts += [axes.get_title(), axes.get_xlabel(), axes.get_ylabel()]
+            texts += [text.get_text() for text in labels]
+        drawings.append(Drawing(tuple(images), tuple(lines), tuple(t for t in texts if t)))
+    return tuple(drawings)
 
 
 def _run_cell(path: Path, cell: Cell, namespace: dict[str, Any]) -> str:
@@ -369,100 +412,6 @@ def _folder_with(files: Mapping[str, bytes]) -> Iterator[Path]:
             yield Path(folder)
         finally:
             os.chdir(before)
-
-
-def notebook(
-    lesson: Lesson, language: str, strings: Mapping[str, str], fetch_from: str | None = None
-) -> dict[str, Any]:
-    """Write a lesson as a Jupyter notebook (nbformat 4.5) in one language, without outputs.
-
-    Args:
-        lesson: The lesson.
-        language: ``"ko"`` or ``"en"``: the Markdown cells and comments it keeps.
-        strings: The notebook's own phrases in that language: ``setup``, ``files``,
-            ``try`` and ``answer`` (see ``gen/templates/notebook-strings.toml``).
-        fetch_from: An address that serves ``<name>`` for each file the lesson reads; if
-            given, a first cell fetches any file that is missing beside the notebook.
-
-    Returns:
-        The notebook as a JSON-ready dict.
-    """
-    cells: list[dict[str, Any]] = []
-    setup = setup_cells(lesson)
-    started = False
-    for cell in lesson.cells:
-        if cell.kind == "markdown" and cell.lang != language:
-            continue
-        if cell.kind != "markdown" and not started:
-            started = True
-            cells += _preamble(lesson, setup, language, strings, fetch_from)
-        if cell.kind == "markdown":
-            cells.append(_markdown(markdown_text(cell)))
-        elif cell.kind == "code" and cell.meta.get("role") == "answer":
-            cells.append(_code(f"# {strings['try']}"))
-            cells.append(_markdown(f"**{strings['answer']}**"))
-            cells.append(_code(code_text(cell, language), hidden=True))
-        elif cell.kind == "code":
-            cells.append(_code(code_text(cell, language)))
-    for number, cell in enumerate(cells):
-        cell["id"] = f"{lesson.name}-{number}"
-    return {
-        "cells": cells,
-        "metadata": {
-            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-            "language_info": {"name": "python"},
-        },
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
-
-
-def _preamble(
-    lesson: Lesson,
-    setup: list[tuple[str, Cell]],
-    language: str,
-    strings: Mapping[str, str],
-    fetch_from: str | None,
-) -> list[dict[str, Any]]:
-    cells = []
-    files = lesson.files()
-    if files and fetch_from:
-        cells += [_markdown(strings["files"]), _code(_fetch_code(files, fetch_from))]
-    if setup:
-        cells.append(_markdown(strings["setup"]))
-        cells += [_code(code_text(cell, language)) for _, cell in setup]
-    return cells
-
-
-def _fetch_code(files: Iterable[str], address: str) -> str:
-    names = ", ".join(json.dumps(name) for name in files)
-    return "\n".join(
-        [
-            "from pathlib import Path",
-            "from urllib.request import urlretrieve",
-            "",
-            f"for name in [{names}]:",
-            '    path = Path("images") / name',
-            "    if not path.exists():",
-            "        path.parent.mkdir(exist_ok=True)",
-            f'        urlretrieve("{address}" + name, path)',
-        ]
-    )
-
-
-def _markdown(text: str) -> dict[str, Any]:
-    return {"cell_type": "markdown", "metadata": {}, "source": text}
-
-
-def _code(text: str, *, hidden: bool = False) -> dict[str, Any]:
-    metadata = {"jupyter": {"source_hidden": True}} if hidden else {}
-    return {
-        "cell_type": "code",
-        "execution_count": None,
-        "metadata": metadata,
-        "outputs": [],
-        "source": text,
-    }
 
 
 _MARKER = re.compile(
@@ -541,66 +490,3 @@ def _cell_block(
 
 def _indent(text: str, indent: str) -> str:
     return "\n".join(indent + line if line.strip() else "" for line in text.splitlines())
-
-
-ALL_NOTEBOOKS = "cnnviz-notebooks"
-"""The name of the zip, and of its folder, that holds every notebook of one language."""
-
-
-def notebook_files(
-    lessons: Iterable[Lesson],
-    language: str,
-    strings: Mapping[str, str],
-    images: Mapping[str, bytes],
-    fetch_from: str | None = None,
-) -> dict[str, bytes]:
-    """Compose one language's notebook downloads: each lesson's ``.ipynb`` and ``.zip``.
-
-    Each lesson's zip holds ``<lesson>/<lesson>.ipynb`` and ``<lesson>/images/<file>`` for
-    every file it reads, so it runs where it is unpacked. ``cnnviz-notebooks.zip`` holds every
-    notebook and every image in one folder.
-
-    Args:
-        lessons: The lessons.
-        language: The notebooks' language.
-        strings: The notebook phrases of that language (see :func:`notebook`).
-        images: The bytes of every file a lesson reads, by name.
-        fetch_from: Where a notebook fetches a missing image from (see :func:`notebook`).
-
-    Returns:
-        The bytes of each file by its name: ``<lesson>.ipynb``, ``<lesson>.zip`` and
-        ``cnnviz-notebooks.zip``.
-    """
-    files: dict[str, bytes] = {}
-    everything: dict[str, bytes] = {}
-    for lesson in lessons:
-        document = notebook(lesson, language, strings, fetch_from)
-        data = (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode()
-        used = {f"images/{name}": images[name] for name in lesson.files()}
-        own = {f"{lesson.name}.ipynb": data, **used}
-        files[f"{lesson.name}.ipynb"] = data
-        files[f"{lesson.name}.zip"] = zip_bytes({f"{lesson.name}/{k}": v for k, v in own.items()})
-        everything.update({f"{ALL_NOTEBOOKS}/{k}": v for k, v in own.items()})
-    files[f"{ALL_NOTEBOOKS}.zip"] = zip_bytes(everything)
-    return files
-
-
-def zip_bytes(files: Mapping[str, bytes]) -> bytes:
-    """Pack files into a zip whose bytes depend on their names and contents alone.
-
-    Args:
-        files: Each file's bytes by its path inside the zip.
-
-    Returns:
-        The zip, with entries sorted by name and every date set to 1980-01-01.
-    """
-    import zipfile
-
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name in sorted(files):
-            entry = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            archive.writestr(entry, files[name])
-    return buffer.getvalue()

@@ -1,9 +1,11 @@
 """Write every lesson's notebook in each language, with a zip of it and the files it reads.
 
-Each language's site serves its own notebooks: the Korean ones from `notebooks/` at the site
-root, the English ones from `en/notebooks/`: `<lesson>.ipynb`, `<lesson>.zip` and
-`cnnviz-notebooks.zip`. The images the lessons read are also served alone, from
-`notebooks/images/`, where a notebook downloaded without its zip fetches them.
+A notebook is its lesson's page in that language turned into cells (`cnnviz.notebooks`): the
+page's prose, the lesson's code, each figure's caption under the cell that draws it (`cell`
+in `gen/figures.toml`) and the answers at the end. Each language's site serves its own: the
+Korean ones from `notebooks/` at the site root, the English ones from `en/notebooks/`. The
+images the lessons read are also served alone, from `notebooks/images/`, where a notebook
+downloaded without its zip fetches them when the site has a public address.
 """
 
 import logging
@@ -12,21 +14,34 @@ from pathlib import Path
 
 import mkdocs_gen_files
 
-from cnnviz import lessons
+from cnnviz import lessons, notebooks
 from cnnviz.build import generate
 from cnnviz.jobs import Job
 
 ROOT = Path(__file__).resolve().parents[1]
 STRINGS = Path(__file__).resolve().parent / "templates" / "notebook-strings.toml"
+FIGURES = ROOT / "gen" / "figures.toml"
 log = logging.getLogger("mkdocs.plugins.cnnviz")
 
 config = mkdocs_gen_files.config
 i18n = config.plugins["i18n"]
 strings = tomllib.loads(STRINGS.read_text(encoding="utf-8"))
+figures = tomllib.loads(FIGURES.read_text(encoding="utf-8"))["figure"]
+drawn_by = {f["target"].rpartition("/")[2]: f["cell"] for f in figures if "cell" in f}
 parsed = [lessons.read_lesson(name) for name in lessons.lesson_names()]
 names = sorted({name for lesson in parsed for name in lesson.files()})
 jobs = [Job(f"notebooks/images/{name}", "sample_file", {"file_name": name}) for name in names]
-fetch = f"{config.site_url or '/'}notebooks/images/"
+site = notebooks.public_address(config.site_url)  # never the build's own 127.0.0.1
+
+
+def _readable(lesson, language, pages):
+    """Whether the page names only cells its lesson has; if not, the page hook stops the build
+    with that one line (gen/hooks/lessons.py), so it is not said here too."""
+    try:
+        notebooks.notebook(lesson, language, pages[lesson.name], strings[language])
+    except lessons.LessonError:
+        return False
+    return True
 
 
 def compose(results):
@@ -35,7 +50,21 @@ def compose(results):
     images = {job.target.rpartition("/")[2]: results.get(job.target, b"") for job in jobs}
     for language in i18n.build_languages:
         root = "" if language == i18n.default_language else f"{language}/"
-        written = lessons.notebook_files(parsed, language, strings[language], images, fetch)
+        pages = {
+            lesson.name: (ROOT / "docs" / f"{lesson.name}.{language}.md").read_text("utf-8")
+            for lesson in parsed
+        }
+        whole = [lesson for lesson in parsed if _readable(lesson, language, pages)]
+        written = notebooks.notebook_files(
+            whole,
+            language,
+            pages,
+            strings[language],
+            images,
+            drawn_by=drawn_by,
+            site=f"{site}{root}" if site else None,
+            fetch_from=f"{site}notebooks/images/" if site else None,
+        )
         files.update({f"{root}notebooks/{name}": data for name, data in written.items()})
     return files
 

@@ -9,25 +9,16 @@ import zipfile
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 
-from cnnviz import lessons
+from cnnviz import lessons, notebooks
 from cnnviz.lessons import LessonError
 
 HANGUL = re.compile("[가-힣]")
 
 SOURCE = """\
 # A small lesson for the tests.
-
-# %% [markdown] lang="ko"
-# # 제목
-#
-# 설명입니다.
-
-# %% [markdown] lang="en"
-# # Title
-#
-# An explanation.
 
 # %% [setup] needs="first:load"
 
@@ -76,8 +67,6 @@ def test_a_source_is_read_into_cells(folder):
     lesson = lessons.read_lesson("small", folder)
     kinds = [(cell.kind, cell.name, cell.lang) for cell in lesson.cells]
     assert kinds == [
-        ("markdown", "", "ko"),
-        ("markdown", "", "en"),
         ("setup", "", None),
         ("code", "double", None),
         ("markdown", "ask", "ko"),
@@ -103,9 +92,13 @@ def test_code_text_keeps_one_languages_comments(folder):
         ("print(1)\n# %% a\n", "code before the first"),
         ("# %% \n", "every code cell needs a name"),
         ("# %% a b c\n", "cannot read the cell line"),
-        ('# %% [markdown] lang="fr"\n# x\n', 'lang="ko" or lang="en"'),
-        ('# %% [markdown] lang="ko"\n# x\n', "twin in every language"),
-        ('# %% [markdown] lang="ko"\nx = 1\n# %% [markdown] lang="en"\n# x\n', "starts with '# '"),
+        ('# %% [markdown] lang="ko"\n# x\n', "needs a name; the page holds the prose"),
+        ('# %% a [markdown] lang="fr"\n# x\n', 'lang="ko" or lang="en"'),
+        ('# %% a [markdown] lang="ko"\n# x\n', "twin in every language"),
+        (
+            '# %% a [markdown] lang="ko"\nx = 1\n# %% a [markdown] lang="en"\n# x\n',
+            "starts with '# '",
+        ),
         ("# %% a\n# ko: 하나\nx = 1\n", "needs its '# en:' twin"),
         ("# %% a\nx = '하나'\n", "Korean outside"),
         ("# %% a\nx = 1\n# %% a\ny = 2\n", "two code cells are named 'a'"),
@@ -177,40 +170,6 @@ def test_running_leaves_the_working_folder_as_it_was(folder):
     assert Path.cwd() == before
 
 
-@pytest.mark.parametrize("language", ["ko", "en"])
-def test_a_notebook_is_valid_and_in_its_language(folder, language):
-    """nbformat accepts it; its Markdown and comments are in one language, code identical."""
-    strings = {"setup": "S", "files": "F", "try": "T", "answer": "A"}
-    document = lessons.notebook(
-        lessons.read_lesson("small", folder), language, strings, "https://x/"
-    )
-    nbformat.validate(nbformat.from_dict(document))
-    sources = [cell["source"] for cell in document["cells"]]
-    korean = [source for source in sources if HANGUL.search(source)]
-    assert bool(korean) == (language == "ko")
-    assert 'urlretrieve("https://x/" + name, path)' in sources[2]  # the fetch cell, first code
-    assert sources[4] == lessons.code_text(
-        lessons.read_lesson("first", folder).cell("load"), language
-    )
-    hidden = [c for c in document["cells"] if c["metadata"].get("jupyter", {}).get("source_hidden")]
-    assert [cell["source"] for cell in hidden] == ["print(x * 3)"]
-    assert len({cell["id"] for cell in document["cells"]}) == len(document["cells"])
-
-
-def test_notebooks_of_both_languages_share_every_code_line(folder):
-    """Strip the comments, and the two notebooks' code cells are the same."""
-
-    def code(language):
-        document = lessons.notebook(lessons.read_lesson("small", folder), language, STRINGS)
-        cells = [c["source"] for c in document["cells"] if c["cell_type"] == "code"]
-        return [
-            [line for line in cell.splitlines() if not line.lstrip().startswith("#")]
-            for cell in cells
-        ]
-
-    assert code("ko") == code("en")
-
-
 STRINGS = {"setup": "S", "files": "F", "try": "T", "answer": "A", "output": "O"}
 
 
@@ -249,11 +208,69 @@ def test_a_marker_that_cannot_be_read_is_refused(folder, marker):
         lessons.page_markdown(f"# T\n\n{marker}\n", lesson, "ko", {}, STRINGS)
 
 
+def test_a_run_can_record_what_each_cell_drew(folder):
+    """With record=True, each own cell's pyplot figures are kept: the arrays its images show,
+    its lines' data and its texts; a cell that draws nothing has none."""
+    name = write(
+        folder,
+        "# %% plain\nx = 1\n\n# %% draw\nimport matplotlib.pyplot as plt\nimport numpy as np\n\n"
+        "fig, axes = plt.subplots(1, 2)\naxes[0].imshow(np.eye(3))\n"
+        "axes[1].plot([0, 1], [2, 3])\naxes[1].set_title('t')\naxes[1].text(0, 0, 'here')\n",
+    )
+    run = lessons.run_lesson(lessons.read_lesson(name, folder), {}, record=True)
+    assert run.drawn["plain"] == ()
+    (drawing,) = run.drawn["draw"]
+    assert [image.tolist() for image in drawing.images] == [np.eye(3).tolist()]
+    assert [(list(x), list(y)) for x, y in drawing.lines] == [([0, 1], [2, 3])]
+    assert {"t", "here"} <= set(drawing.texts)
+    assert lessons.run_lesson(lessons.read_lesson(name, folder), {}).drawn == {}
+
+
+PAGE = '# Title\n\n{{ cell("double") }}\n\n{{ exercise("ask") }}\n'
+NOTEBOOK_STRINGS = {
+    "setup": "S",
+    "files": "F",
+    "files_zip": "Z {zip}",
+    "try": "T",
+    "answer": "A",
+    "answers": "As",
+    "to_answer": "See",
+    "figure": "Fig",
+}
+
+
+@pytest.mark.parametrize("language", ["ko", "en"])
+def test_a_notebook_is_valid_and_in_its_language(folder, language):
+    """nbformat accepts it; its comments are in one language, its code the same in both."""
+    lesson = lessons.read_lesson("small", folder)
+    document = notebooks.notebook(lesson, language, PAGE, NOTEBOOK_STRINGS)
+    nbformat.validate(nbformat.from_dict(document))
+    sources = [cell["source"] for cell in document["cells"]]
+    assert bool([source for source in sources if HANGUL.search(source)]) == (language == "ko")
+    assert lessons.code_text(lesson.cell("double"), language) in sources
+    assert len({cell["id"] for cell in document["cells"]}) == len(document["cells"])
+
+
+def test_notebooks_of_both_languages_share_every_code_line(folder):
+    """Strip the comments, and the two notebooks' code cells are the same."""
+
+    def code(language):
+        lesson = lessons.read_lesson("small", folder)
+        document = notebooks.notebook(lesson, language, PAGE, NOTEBOOK_STRINGS)
+        cells = [c["source"] for c in document["cells"] if c["cell_type"] == "code"]
+        return [
+            [line for line in cell.splitlines() if not line.lstrip().startswith("#")]
+            for cell in cells
+        ]
+
+    assert code("ko") == code("en")
+
+
 def test_zips_are_the_same_bytes_every_time():
     """Sorted entries and fixed dates: the same files give the same zip."""
     files = {"b.txt": b"2", "a/c.txt": b"3"}
-    first, second = lessons.zip_bytes(files), lessons.zip_bytes(dict(reversed(files.items())))
-    assert first == second
+    first = notebooks.zip_bytes(files)
+    assert first == notebooks.zip_bytes(dict(reversed(files.items())))
     with zipfile.ZipFile(io.BytesIO(first)) as archive:
         assert archive.namelist() == ["a/c.txt", "b.txt"]
         assert archive.read("b.txt") == b"2"
@@ -262,7 +279,8 @@ def test_zips_are_the_same_bytes_every_time():
 def test_notebook_files_hold_each_notebook_and_what_it_reads(folder):
     """Each lesson's zip holds its notebook and its images; the all-in-one zip holds all."""
     parsed = [lessons.read_lesson(name, folder) for name in ("first", "small")]
-    files = lessons.notebook_files(parsed, "en", STRINGS, {"tiny.txt": b"abc"})
+    pages = {"first": '# First\n\n{{ cell("load") }}\n', "small": PAGE}
+    files = notebooks.notebook_files(parsed, "en", pages, NOTEBOOK_STRINGS, {"tiny.txt": b"abc"})
     assert set(files) == {
         "first.ipynb",
         "first.zip",

@@ -138,3 +138,17 @@ def test_a_failing_notebook_is_named_with_its_cell_in_one_line(kernel, tmp_path,
         execute(document, tmp_path, kernel, monkeypatch)
     message = one_line("demo.ko.ipynb", document, caught.value)
     assert message == "demo.ko.ipynb: cell 1 (1 / 0): ZeroDivisionError: division by zero"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_notebooks_built_for_a_local_address_never_name_it(site, language):
+    """The test site is built for http://127.0.0.1:<port>/: its notebooks hold no such address
+    and fetch no image; each that reads an image says its zip holds the images folder."""
+    folder = site.root / LANGUAGES[language] / "notebooks"
+    for name in lessons.lesson_names():
+        text = (folder / f"{name}.ipynb").read_text(encoding="utf-8")
+        assert not re.search(r"127\.0\.0\.1|localhost", text), name
+        document = nbformat.reads(text, as_version=4)
+        assert not any("urlretrieve" in cell.source for cell in document.cells), name
+        if lessons.read_lesson(name).files():
+            assert any(f"`{name}.zip`" in cell.source for cell in document.cells), name
