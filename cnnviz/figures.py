@@ -97,6 +97,8 @@ def plot_feature_maps(
     robust: bool = False,
     narrow: bool = False,
     shared: bool = True,
+    limit: float | None = None,
+    window: Zoom | None = None,
 ) -> Figure:
     """Show one stage's feature maps, one panel per filter, on one shared signed scale.
 
@@ -113,16 +115,21 @@ def plot_feature_maps(
         narrow: One map (and its crop) per row, for a phone's screen.
         shared: One scale for every map; if false, each map is scaled on its own and gets its
             own colorbar, to compare the maps' structure rather than their size.
+        limit: The shared scale's end, ``[-limit, limit]``, as the lesson's own code chose it.
+        window: Show only this crop of every map, at its own coordinates: noise drawn below
+            one screen pixel per value shows a grid and lines that are not in the data.
 
     Returns:
         A figure with one axes per map (two with ``zoom``) and one colorbar, or one per map.
     """
+    origin = (0, 0) if window is None else _corner(window)
+    maps = maps if window is None else maps[:, window[0] : window[1], window[2] : window[3]]
     count, height, width = maps.shape
-    limit = _limit(maps, robust)
+    limit = _limit(maps, robust) if limit is None else limit
     fig, pairs = _map_grid(count, height / width, zoom, narrow, own_bars=not shared)
     for (whole, crop), feature_map, label in zip(pairs, maps, _labels(labels, count), strict=True):
         own = limit if shared else _limit(feature_map, robust)
-        shown = _show(whole, feature_map, SIGNED, own)
+        shown = _show(whole, feature_map, SIGNED, own, origin)
         whole.set_title(label)
         if crop is not None and zoom is not None:
             _outline(whole, zoom)
@@ -169,19 +176,28 @@ def plot_pipeline(
         (_crop(pooled, half), _corner(half), "$\\max_{2 \\times 2}$"),
     ]
     limit = float(np.abs(crops[0][0]).max()) or 1.0
-    width = NARROW if narrow else WIDTH + 0.8
-    rows, columns = (2, 2) if narrow else (1, 4)
-    panel = (width - 0.9) / columns
-    fig = Figure(figsize=(width, rows * (panel + 0.45)), layout="constrained")
-    axes = fig.subplots(rows, columns).ravel()
+    fig, axes = _pipeline_grid(image.shape[0] / image.shape[1], narrow)
     _show(axes[0], image, "gray", 1.0, low=0.0)
-    _outline(axes[0], zoom)
+    _outline(axes[0], zoom, bold=True)
     axes[0].set_title("$x$")
     for ax, (values, origin, label) in zip(axes[1:], crops, strict=True):
         shown = _show(ax, values, SIGNED, limit, origin)
         ax.set_title(label)
     fig.colorbar(shown, ax=list(axes[1:]), shrink=0.9)
     return fig
+
+
+def _pipeline_grid(aspect: float, narrow: bool) -> tuple[Figure, list[Axes]]:
+    """The input large (a row of its own on a phone), then the three crops side by side."""
+    if narrow:
+        panel = (NARROW - 0.9) / 3
+        fig = Figure(figsize=(NARROW, NARROW * aspect + panel + 0.5), layout="constrained")
+        grid = fig.add_gridspec(2, 3, height_ratios=[(NARROW - 0.5) * aspect, panel])
+        return fig, [fig.add_subplot(grid[0, :]), *(fig.add_subplot(grid[1, i]) for i in range(3))]
+    width, wide = WIDTH + 0.8, 1.6 / aspect  # the input 1.6 times as tall as a crop
+    unit = (width - 0.9) / (3 + wide)  # a crop's side, in inches
+    fig = Figure(figsize=(width, wide * unit * aspect + 0.5), layout="constrained")
+    return fig, list(fig.subplots(1, 4, width_ratios=[wide, 1, 1, 1]))
 
 
 def plot_pooling_zoom(
@@ -311,34 +327,44 @@ def plot_relu_curve(x: NDArray[np.floating], y: NDArray[np.floating]) -> Figure:
 
 
 def plot_sizes(
-    maps: Sequence[NDArray[np.floating]], labels: Sequence[str], *, narrow: bool = False
+    maps: Sequence[NDArray[np.floating]],
+    labels: Sequence[str],
+    *,
+    window: Zoom | None = None,
+    narrow: bool = False,
 ) -> Figure:
     """Show maps of different sizes on one pixel scale, each titled with its label and size.
 
     Every panel has the same axes limits, those of the largest map, so a map half as wide
-    covers half the panel: the sizes can be compared by eye and read off the titles.
+    covers half the panel: the sizes can be compared by eye and read off the titles. With
+    ``window``, every panel shows only that crop, e.g. the corner where the maps end; gray is
+    outside a map.
 
     Args:
         maps: 2-D maps, e.g. one filter's output with several paddings and strides.
         labels: A title per map, such as ``"$p=1,\\ s=2$"``; its size is added below.
-        narrow: Two panels per row instead of three.
+        window: The rows and columns every panel shows, in the maps' own coordinates.
+        narrow: Two panels per row instead of three (or four, with a window).
 
     Returns:
         A figure with one axes per map and a shared signed colorbar.
     """
     height = max(np.shape(m)[0] for m in maps)
     width = max(np.shape(m)[1] for m in maps)
-    columns = 2 if narrow else 3
+    top, bottom, left, right = window or (0, height, 0, width)
+    columns = 2 if narrow else (min(len(maps), 4) if window else 3)
     rows = -(-len(maps) // columns)
     size = NARROW + 0.6 if narrow else WIDTH + 0.8
     panel = (size - 0.8) / columns
-    fig = Figure(figsize=(size, rows * (panel * height / width + 0.6)), layout="constrained")
+    tall = panel * (bottom - top) / (right - left) + 0.6
+    fig = Figure(figsize=(size, rows * tall), layout="constrained")
     axes = fig.subplots(rows, columns, squeeze=False).ravel()
-    limit = max(float(np.abs(m).max()) for m in maps) or 1.0
+    limit = max(float(np.abs(_crop(m, (top, bottom, left, right))).max()) for m in maps) or 1.0
     for ax, values, label in zip(axes, maps, labels, strict=False):
         shown = _show(ax, values, SIGNED, limit)
-        ax.set_xlim(-0.5, width - 0.5)
-        ax.set_ylim(height - 0.5, -0.5)
+        ax.set_facecolor("0.82")
+        ax.set_xlim(left - 0.5, right - 0.5)
+        ax.set_ylim(bottom - 0.5, top - 0.5)
         ax.set_title(f"{label}\n{np.shape(values)[0]} × {np.shape(values)[1]}", fontsize=10)
     for ax in axes[len(maps) :]:
         ax.set_axis_off()
@@ -425,24 +451,25 @@ def plot_filter_history(
         narrow: Drawn at a phone's width, so its labels stay large enough to read.
 
     Returns:
-        A figure with ``(S + 1) × N`` axes on one signed scale; each row's label is its
-        step, and the target row's is ``*``.
+        A figure with ``(S + 1) × N`` axes on one signed scale, and its colorbar; each row's
+        label is its step, and the target row's is ``*``.
     """
     rows = [*history, target]
     count = len(target)
     width = NARROW if narrow else WIDTH * 0.8
-    side = width / (count + 0.7)
+    side = width / (count + 1.4)  # room for the steps on the left and the colorbar
     fig = Figure(figsize=(width, len(rows) * side * 0.95), layout="constrained")
     axes = fig.subplots(len(rows), count, squeeze=False)
     limit = 1.2 * max(float(np.abs(r).max()) for r in rows)
     for row, (filters, label) in enumerate(zip(rows, [*map(str, steps), "$f$"], strict=True)):
         for col, kernel in enumerate(filters):
             ax = axes[row, col]
-            _show(ax, kernel, SIGNED, limit)
+            shown = _show(ax, kernel, SIGNED, limit)
             _bare(ax)
             if row == 0:
                 ax.set_title(f"$f_{{{col + 1}}}$")
         axes[row, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=11)
+    fig.colorbar(shown, ax=list(axes.ravel()), shrink=0.6)
     return fig
 
 
@@ -714,29 +741,28 @@ def _halved(zoom: Zoom) -> Zoom:
     return top // 2, bottom // 2, left // 2, right // 2
 
 
-def _outline(ax: Axes, zoom: Zoom) -> None:
+def _outline(ax: Axes, zoom: Zoom, bold: bool = False) -> None:
+    """Outline a crop; ``bold`` draws it yellow on black, plain on a dark or a light image."""
     top, bottom, left, right = zoom
-    ax.add_patch(
-        Rectangle(
-            (left - 0.5, top - 0.5),
-            right - left,
-            bottom - top,
-            fill=False,
-            edgecolor=_MARK,
-            linewidth=1.2,
-        )
-    )
+    lines = [(_MARK, 4.0), (_WINNER, 2.0)] if bold else [(_MARK, 1.2)]
+    for color, width in lines:
+        box = Rectangle((left - 0.5, top - 0.5), right - left, bottom - top, fill=False)
+        ax.add_patch(box)
+        box.set(edgecolor=color, linewidth=width)
 
 
 def _inset(
     ax: Axes, image: NDArray[np.floating], row: int, col: int, size: tuple[int, int]
 ) -> None:
-    """Enlarge the neighbourhood of a small patch in a corner of ``ax``, the patch outlined."""
+    """Enlarge the neighbourhood of a small patch in the corner of ``ax`` farthest from it (so
+    the patch's mark on the image stays in sight), the patch outlined."""
     margin = 10
     top, left = max(row - margin, 0), max(col - margin, 0)
     bottom = min(row + size[0] + margin, image.shape[0])
     right = min(col + size[1] + margin, image.shape[1])
-    inset = ax.inset_axes((0.58, 0.02, 0.4, 0.55))
+    on_right = col + size[1] / 2 > image.shape[1] / 2
+    below = row + size[0] / 2 > image.shape[0] / 2
+    inset = ax.inset_axes((0.02 if on_right else 0.58, 0.43 if below else 0.02, 0.4, 0.55))
     _show(inset, image[top:bottom, left:right], "gray", 1.0, (top, left), low=0.0)
     _outline(inset, (row, row + size[0], col, col + size[1]))
     _bare(inset)

@@ -54,19 +54,24 @@ def lesson_maps(
     labels: str | Sequence[str] | None = None,
     robust: bool = False,
     shared: bool = True,
+    limit: str | None = None,
+    crop: Sequence[str] | None = None,
     narrow: bool = False,
 ) -> Figure:
     """Feature maps the lesson computed, with the crop it zoomed into, if it named one.
 
     ``maps`` names a layer's output, or a list of names of single maps to show side by side.
+    ``limit`` names the colour scale's end the lesson's own code drew with; ``crop`` names
+    the rows and columns to show instead of the whole maps, as two slices.
     """
-    window = _zoom(lesson, zoom) if zoom else None
     return figures.plot_feature_maps(
         _stack(lesson, maps),
         _titles(labels),
-        zoom=window,
+        zoom=_zoom(lesson, zoom) if zoom else None,
         robust=robust,
         shared=shared,
+        limit=float(_value(lesson, limit)) if limit else None,
+        window=_zoom(lesson, crop) if crop else None,
         narrow=narrow,
     )
 
@@ -137,18 +142,31 @@ def lesson_max_pool_example(lesson: str, grid: str, pooled: str) -> Figure:
     return figures.plot_max_pool_example(grid_values, _array(lesson, pooled).astype(int))
 
 
-def lesson_sizes(lesson: str, outputs: str, same: str, narrow: bool = False) -> Figure:
+def lesson_sizes(
+    lesson: str,
+    outputs: str,
+    same: str | None = None,
+    corner: int | None = None,
+    narrow: bool = False,
+) -> Figure:
     """One filter's output for each padding and stride the lesson tried, on one pixel scale.
 
     ``outputs`` names a dict from ``(padding, stride)`` to an output; ``same`` the output of
-    the padding that keeps the size, 1 before and 2 after.
+    the padding that keeps the size, 1 before and 2 after, drawn last. With ``corner``, only
+    the stride-1 outputs are shown, each cropped to the bottom-right ``corner`` × ``corner``
+    pixels of the largest: where padding adds its rows and columns.
     """
-    tried = _value(lesson, outputs)
+    tried = dict(_value(lesson, outputs))
+    if corner:
+        tried = {(p, s): value for (p, s), value in tried.items() if s == 1}
     maps = [_plane(_array_of(value)) for value in tried.values()]
     labels = [f"$p={p},\\ s={s}$" for p, s in tried]
-    maps.append(_plane(_array(lesson, same)))
-    labels.append("$p=(1, 2),\\ s=1$")
-    return figures.plot_sizes(maps, labels, narrow=narrow)
+    if same:
+        maps.append(_plane(_array(lesson, same)))
+        labels.append("$p=(1, 2),\\ s=1$")
+    height, width = max(m.shape[0] for m in maps), max(m.shape[1] for m in maps)
+    window = (height - corner, height, width - corner, width) if corner else None
+    return figures.plot_sizes(maps, labels, window=window, narrow=narrow)
 
 
 def lesson_channels(lesson: str, rgb: str, narrow: bool = False) -> Figure:

@@ -1,8 +1,8 @@
 """The sample images every page and the playground can use, listed and loaded by name.
 
-The lesson's image is ``udacity_sdc``: the photograph of Udacity's original lesson, a car
-camera's view of a road (``cnnviz/data/udacity_sdc.png``, MIT licence beside it in
-``cnnviz/data/LICENSE-udacity.txt``).
+The lesson's image is ``udacity_sdc``: the photograph of Udacity's original lesson, its
+self-driving car seen from the front (``cnnviz/data/udacity_sdc.png``, 320 × 213, with the MIT
+licence of Udacity's deep-learning-v2-pytorch repository in ``cnnviz/data/LICENSE-udacity.txt``).
 
 Two scenes are drawn here, in plain numpy, so they are identical on every machine:
 

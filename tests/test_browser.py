@@ -322,12 +322,20 @@ def test_the_sliding_window_steps_with_buttons_and_keys(site, page, path):
     assert steps.get_attribute("data-step") == "2"
     page.keyboard.press("End")
     assert steps.get_attribute("data-step") == "15"
+    data = json.loads((site.root / "figures" / "sliding.json").read_text(encoding="utf-8"))
+    last = [row[-4:] for row in data["levels"][-4:]]  # the window's last place, bottom right
+    total = sum(
+        k * w
+        for krow, wrow in zip(last, data["kernel"], strict=True)
+        for k, w in zip(krow, wrow, strict=True)
+    )
+    value = f"{data['output'][-1][-1]:.4f}"
     status = steps.locator(".cnnviz-steps-status").inner_text()
     assert "16" in status
-    assert "764" in status  # (−51 − 242 + 242 + 242) × 4 rows
-    assert "2.9961" in status
+    assert f"{total:g}" in status  # the weighted sum of the brightness levels k
+    assert value in status
     output = steps.locator(".cnnviz-steps-grid").nth(1)
-    assert output.locator("td.is-current").inner_text() == "2.9961"
+    assert output.locator("td.is-current").inner_text() == value
     assert steps.locator("button[data-step='1']").get_attribute("aria-disabled") == "true"
     steps.locator("button[data-step='1']").dispatch_event("click")  # at the end, stays put
     assert steps.get_attribute("data-step") == "15"

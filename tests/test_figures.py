@@ -204,6 +204,23 @@ def test_output_value_has_an_inset_zoom_around_the_patch():
     np.testing.assert_array_equal(inset.get_images()[0].get_array(), image[0:18, 0:19])
 
 
+@pytest.mark.parametrize(("row", "col"), [(5, 6), (5, 50), (30, 6), (30, 50)])
+def test_output_value_inset_never_covers_the_patch(row, col):
+    """Wherever the patch is, the inset sits in another corner and its mark stays in sight."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    image = RNG.random((40, 60)).astype(np.float32)
+    patch = image[row : row + 3, col : col + 3]
+    fig = figures.plot_output_value(image, SOBEL_X, patch * SOBEL_X, row, col)
+    FigureCanvasAgg(fig).draw()
+    where = fig.axes[0]
+    (inset,) = where.child_axes
+    box = inset.get_window_extent()
+    corners = where.transData.transform([(col - 0.5, row - 0.5), (col + 2.5, row + 2.5)])
+    (x0, y1), (x1, y0) = corners  # data rows grow downwards, display y upwards
+    assert x1 < box.x0 or x0 > box.x1 or y1 < box.y0 or y0 > box.y1
+
+
 def test_pipeline_zooms_every_stage_into_the_same_place():
     """The whole input, then the conv, ReLU and pooled crops of one place, pooled halved."""
     stages = layers.run(IMAGE, LESSON_FILTERS)
@@ -353,3 +370,84 @@ def test_no_drawing_function_runs_past_forty_lines_of_code():
             if node.end_lineno - start + 1 > 40:
                 long.append(node.name)
     assert long == []
+
+
+# Figures honest at the size shown (issue 21): crops, colour scales, the pipeline's input.
+
+
+def signed_without_scale(fig: Figure) -> list[str]:
+    """Every signed image that neither a colorbar (of its very range) nor written values explain."""
+    bars = [ax._colorbar for ax in fig.axes if getattr(ax, "_colorbar", None) is not None]
+    clims = [bar.mappable.get_clim() for bar in bars]
+    missing = []
+    for ax in fig.axes:
+        for image in ax.get_images():
+            if image.get_cmap().name != figures.SIGNED:
+                continue
+            written = len(ax.texts) >= np.size(image.get_array())
+            if not written and image.get_clim() not in clims:
+                missing.append(ax.get_title() or "?")
+    return missing
+
+
+def test_filter_history_has_its_colour_scale():
+    """Learned filters: one signed scale for every step, and a colorbar for it."""
+    history = RNG.normal(size=(3, 4, 4, 4))
+    fig = figures.plot_filter_history(history, [0, 10, 100], LESSON_FILTERS.astype(float))
+    assert signed_without_scale(fig) == []
+    assert len({image.get_clim() for image in images_of(fig)}) == 1
+
+
+def test_every_lesson_figure_gives_each_signed_map_its_colour_scale():
+    """Audit of gen/figures.toml: every diverging map in every figure, wide and narrow, has a
+    colorbar of its range, or its values written in its cells."""
+    import tomllib
+
+    from cnnviz import recipes
+
+    toml = Path(__file__).resolve().parents[1] / "gen" / "figures.toml"
+    specs = tomllib.loads(toml.read_text(encoding="utf-8"))["figure"]
+    for spec in specs:
+        for narrow in [False, True] if spec.get("narrow") else [False]:
+            params = {**spec["params"], **({"narrow": True} if narrow else {})}
+            fig = getattr(recipes, spec["recipe"])(**params)
+            if isinstance(fig, Figure):
+                assert signed_without_scale(fig) == [], spec["target"]
+
+
+def test_feature_maps_window_shows_only_the_crop_at_its_coordinates():
+    """With a window, each panel holds just that crop, drawn at the map's own rows and
+    columns; an explicit limit is the colour range."""
+    maps = RNG.normal(size=(2, 30, 40))
+    fig = figures.plot_feature_maps(maps, window=(5, 25, 10, 30), limit=2.5, shared=True)
+    shown = images_of(fig)
+    for image, values in zip(shown, maps, strict=True):
+        np.testing.assert_array_equal(image.get_array(), values[5:25, 10:30])
+        assert image.get_extent() == [9.5, 29.5, 24.5, 4.5]
+        assert image.get_clim() == (-2.5, 2.5)
+
+
+def test_sizes_window_crops_every_panel_to_one_corner():
+    """With a window, every panel shows the same rows and columns, gray outside a map."""
+    maps = [RNG.normal(size=(20, 30)), RNG.normal(size=(22, 32))]
+    fig = figures.plot_sizes(maps, ["a", "b"], window=(12, 22, 22, 32))
+    for ax in [ax for ax in fig.axes if ax.get_images()]:
+        assert ax.get_xlim() == (21.5, 31.5)
+        assert ax.get_ylim() == (21.5, 11.5)
+        assert ax.get_facecolor()[:3] != (1.0, 1.0, 1.0)
+
+
+def test_pipeline_input_is_large_and_its_zoom_box_is_bold():
+    """The input panel is the widest, twice a crop's width or more on a phone (a row of its
+    own), and the zoom box is a dark line under a bright one."""
+    stages = layers.run(IMAGE, LESSON_FILTERS)
+    zoom = (4, 12, 6, 18)
+    for narrow in (False, True):
+        fig = figures.plot_pipeline(
+            IMAGE, stages.conv[0], stages.relu[0], stages.pooled[0], zoom, narrow=narrow
+        )
+        drawn(fig)
+        widths = [ax.get_position().width for ax in fig.axes[:4]]
+        assert widths[0] >= (2.5 if narrow else 1.2) * max(widths[1:])
+        boxes = [p for p in fig.axes[0].patches if isinstance(p, figures.Rectangle)]
+        assert sorted(p.get_linewidth() for p in boxes) == [2.0, 4.0]

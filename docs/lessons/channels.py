@@ -1,28 +1,26 @@
 # Lesson 8, color channels: the code of docs/channels.*.md and of its notebooks.
 
-# %% [markdown] lang="ko"
-# # 8. 색 채널
-#
-# 컬러 이미지는 채널이 세 개입니다. 입력 채널이 3인 합성곱 층이 무엇을 계산하는지, 그 층의
-# 파라미터는 몇 개인지 직접 세어 봅니다.
-
-# %% [markdown] lang="en"
-# # 8. Color channels
-#
-# A color image has three channels. This notebook works out what a convolutional layer with
-# three input channels computes, and counts its parameters.
-
 # %% [setup] needs="filters:imports filters:filter-vals filters:stack conv:torch-imports"
 
 # %% read
 import cv2
 
 # ko: OpenCV는 B, G, R 순서로 읽으므로 R, G, B로 바꾸고, 채널 축을 맨 앞으로 옮깁니다.
-# en: OpenCV reads B, G, R; convert to R, G, B, then move the channel axis to the front.
+# en: OpenCV reads B, G, R, so convert to R, G, B; then move the channel axis to the front.
 bgr = cv2.imread("images/grace_hopper.jpg")
 rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB).astype("float32") / 255
 color = torch.from_numpy(rgb).permute(2, 0, 1)
 print(rgb.shape, "->", tuple(color.shape))
+
+# %% show-channels
+# ko: 컬러 사진과 세 채널을 그립니다. 채널마다 밝기를 회색으로 그립니다.
+# en: Draw the color photo and its three channels, each channel's brightness in gray.
+fig, axes = plt.subplots(1, 4, figsize=(14, 3.5))
+axes[0].imshow(rgb)
+for ax, channel, title in zip(axes[1:], range(3), ["R", "G", "B"]):
+    ax.imshow(rgb[:, :, channel], cmap="gray", vmin=0, vmax=1)
+    ax.set_title(title)
+plt.show()
 
 # %% layer
 # ko: 입력 채널 3개, 출력 채널 4개. 가중치는 (4, 3, 4, 4), 편향은 출력 채널마다 하나입니다.
@@ -50,10 +48,26 @@ rebuilt = parts[0] + parts[1] + parts[2] + bias
 print(tuple(output.shape), torch.allclose(output, rebuilt, atol=1e-5))
 print("  ".join(f"{part.abs().max():.4f}" for part in parts), f"{bias:.1f}")
 
+# %% show-sum
+# ko: 채널마다 따로 합성곱한 세 결과와, 그 합에 편향을 더한 출력 맵을 같은 색 범위로 그립니다.
+# en: Draw the three per-channel convolutions and the output map, their sum plus the bias, on
+# en: one color range.
+sum_panels = [values.numpy() for values in [*parts, output]]
+limit = max(np.abs(values).max() for values in sum_panels)
+fig, axes = plt.subplots(1, 4, figsize=(14, 3.5))
+for ax, values, title in zip(axes, sum_panels, ["R", "G", "B", f"sum + {bias:.1f}"]):
+    shown = ax.imshow(values, cmap="RdBu_r", vmin=-limit, vmax=limit)
+    ax.set_title(title)
+fig.colorbar(shown, ax=axes)
+plt.show()
+
 # %% count
-# ko: 합성곱 층의 파라미터 수와, 같은 입력과 출력을 완전 연결 층으로 이으면 필요한 수
-# en: The convolutional layer's parameters, and what a fully connected layer would need for
-# en: the same input and output sizes
+# ko: 첫 줄은 합성곱 층의 가중치, 편향, 파라미터 수입니다. 둘째 줄은 같은 입력을 받아 같은
+# ko: 출력을 내는 완전 연결 층의 파라미터 수(입력 값 수 × 출력 값 수 + 출력 값 수)이고,
+# ko: 셋째 줄은 그 수가 합성곱 층의 몇 배인지입니다.
+# en: The first line is the convolutional layer's weights, biases and parameters. The second is
+# en: what a fully connected layer taking the same input to the same output needs (input values
+# en: × output values + output values), the third how many times the convolutional layer's.
 channels, height, width = color.shape
 out_channels, out_height, out_width = conv(color.unsqueeze(0)).shape[1:]
 conv_params = sum(p.numel() for p in conv.parameters())
@@ -73,13 +87,17 @@ print(f"{dense_params / conv_params:,.0f}")
 # Check it with a grayscale image made by `cv2.COLOR_RGB2GRAY`, and find the largest difference.
 
 # %% gray-check-answer role="answer"
-# ko: 회색조 변환이 결과를 0~255의 정수로 반올림하므로 아주 작은 차이가 남습니다.
-# en: The gray conversion rounds to integers 0-255, which leaves a very small difference.
+# ko: 첫 수는 두 맵의 가장 큰 차이, 둘째 수는 편향을 뺀 출력 맵에서 가장 큰 절댓값입니다.
+# ko: 회색조 변환이 결과를 0~255의 정수로 반올림하므로, 그만큼의 아주 작은 차이가 남습니다.
+# en: The first number is the largest difference between the two maps, the second the largest
+# en: magnitude in the output map without its bias. The gray conversion rounds to integers 0-255,
+# en: so a difference that small remains.
 gray = cv2.cvtColor((rgb * 255).round().astype("uint8"), cv2.COLOR_RGB2GRAY)
 gray = torch.from_numpy(gray.astype("float32") / 255)[None, None]
 with torch.no_grad():
     from_gray = F.conv2d(gray, torch.from_numpy(filters[:1]).float().unsqueeze(1))[0, 0]
 print(f"{(output - conv.bias[0] - from_gray).abs().max():.4f}")
+print(f"{(output - conv.bias[0]).abs().max():.4f}")
 
 # %% params [markdown] lang="ko"
 # `nn.Conv2d(3, 16, kernel_size=3)`의 파라미터는 몇 개입니까? 먼저 손으로 계산하고 코드로
@@ -90,6 +108,9 @@ print(f"{(output - conv.bias[0] - from_gray).abs().max():.4f}")
 # then check with code. Does the input image's size change that number?
 
 # %% params-answer role="answer"
-# ko: 16 × 3 × 3 × 3개의 가중치와 16개의 편향: 이미지 크기와 상관없습니다.
-# en: 16 × 3 × 3 × 3 weights and 16 biases, whatever the image's size.
+# ko: 16 × 3 × 3 × 3개의 가중치와 16개의 편향입니다. 앞의 448은 손으로 센 수, 뒤의 448은
+# ko: PyTorch가 센 수입니다. 층을 만들 때 이미지 크기를 주지 않으니 이미지 크기와 상관없습니다.
+# en: 16 × 3 × 3 × 3 weights and 16 biases. The first 448 is counted by hand, the second by
+# en: PyTorch. The layer is made without being told the image's size: the count does not
+# en: depend on it.
 print(16 * 3 * 3 * 3 + 16, sum(p.numel() for p in nn.Conv2d(3, 16, kernel_size=3).parameters()))

@@ -1,18 +1,5 @@
 # Lesson 10, a whole CNN: the code of docs/cnn.*.md and of its notebooks.
 
-# %% [markdown] lang="ko"
-# # 10. CNN 전체에서의 자리
-#
-# 합성곱, ReLU, 최대 풀링은 CNN의 앞부분을 이룹니다. 이 세 층을 두 번 쌓고, 펼친 다음 완전 연결
-# 층으로 클래스 점수를 내는 작은 CNN을 만들어, 층마다 텐서의 모양이 어떻게 바뀌는지 따라갑니다.
-
-# %% [markdown] lang="en"
-# # 10. Where these layers sit in a CNN
-#
-# Convolution, ReLU and max pooling make up the front of a CNN. This notebook stacks the three
-# twice, flattens the result and turns it into class scores with a fully connected layer, and
-# follows the tensor's shape through every layer.
-
 # %% [setup] needs="image:imports image:read image:gray conv:torch-imports conv:input"
 
 # %% model
@@ -32,8 +19,8 @@ model = nn.Sequential(
 print(model)
 
 # %% shapes
-# ko: 도로 이미지를 한 층씩 통과시키며 모양과 파라미터 수를 출력합니다.
-# en: Pass the road image through one layer at a time, printing shapes and parameter counts.
+# ko: 도로 사진을 한 층씩 통과시키며 모양과 파라미터 수를 출력합니다.
+# en: Pass the road photograph through one layer at a time, printing shapes and parameter counts.
 x = gray_img_tensor
 shapes = [tuple(x.shape)]
 with torch.no_grad():
@@ -44,9 +31,35 @@ with torch.no_grad():
         print(f"{type(layer).__name__:10} {str(tuple(x.shape)):20} {count:>8,}")
 scores = x
 
+# %% show-shapes
+# ko: 층마다 텐서의 값 개수를 로그 눈금의 막대로 그리고, 막대 위에 모양을 적습니다.
+# en: Draw the number of values after each layer as a bar on a log scale, its shape above it.
+layer_names = ["input"] + [type(layer).__name__ for layer in model]
+counts = [np.prod(shape) for shape in shapes]
+fig, ax = plt.subplots(figsize=(11, 3.5))
+ax.bar(range(len(shapes)), counts)
+ax.set_yscale("log")
+ax.set_xticks(range(len(shapes)), layer_names)
+for i, (shape, count) in enumerate(zip(shapes, counts)):
+    ax.text(i, count, str(shape), ha="center", va="bottom", fontsize=7)
+plt.show()
+
+# %% dense
+# ko: 각 합성곱 층과 같은 입력을 받아 같은 출력을 내는 완전 연결 층의 파라미터 수:
+# ko: 입력 값 수 × 출력 값 수의 가중치와, 출력 값마다 편향 하나
+# en: The parameters of a fully connected layer taking the same input as each convolutional layer
+# en: to the same output: input values × output values weights, and one bias per output value
+for index in (0, 3):
+    conv_params = sum(p.numel() for p in model[index].parameters())
+    inputs, outputs = int(np.prod(shapes[index])), int(np.prod(shapes[index + 1]))
+    dense_params = inputs * outputs + outputs
+    print(f"{conv_params:>4}   {inputs:,} x {outputs:,} + {outputs:,} = {dense_params:,}")
+
 # %% scores
-# ko: 학습하지 않은 모델이므로 점수 자체에는 아직 뜻이 없습니다. 가장 큰 점수의 번호가 예측입니다.
-# en: The model is untrained, so the scores mean nothing yet. The index of the largest is the guess.
+# ko: (1, 10)은 이미지 한 장에 클래스 10개의 점수, 뒤의 수는 가장 큰 점수의 번호, 곧 예측입니다.
+# ko: 가중치가 아직 무작위 값이므로 이 예측에는 뜻이 없습니다.
+# en: (1, 10) is one image's scores for 10 classes; the number after it is the index of the
+# en: largest score, the guess. The weights are still random, so the guess means nothing yet.
 print(tuple(scores.shape), scores.argmax(dim=1).item())
 
 # %% second [markdown] lang="ko"
@@ -59,23 +72,29 @@ print(tuple(scores.shape), scores.argmax(dim=1).item())
 # to the second layer.
 
 # %% second-answer role="answer"
-# ko: 앞 층의 특성 맵 4장이 입력 채널 4개가 됩니다. 8 × 4 × 3 × 3개의 가중치와 8개의 편향.
-# en: The 4 feature maps of the layer before are its 4 input channels: 8 × 4 × 3 × 3 weights
-# en: and 8 biases.
+# ko: 앞 층의 특성 맵 4장이 입력 채널 4개가 됩니다. 가중치 모양 (8, 4, 3, 3)은 필터 8개가
+# ko: 각각 4×3×3이라는 뜻이고, 296은 손으로 센 8 × 4 × 3 × 3 + 8과 PyTorch가 센 수입니다.
+# en: The 4 feature maps of the layer before are its 4 input channels. The weight's shape,
+# en: (8, 4, 3, 3), means 8 filters of 4×3×3 each; 296 is 8 × 4 × 3 × 3 + 8 counted by hand,
+# en: then counted by PyTorch.
 second = model[3]
 print(tuple(second.weight.shape), 8 * 4 * 3 * 3 + 8, sum(p.numel() for p in second.parameters()))
 
 # %% flatten [markdown] lang="ko"
-# 입력 이미지가 절반 크기(144 × 256)라면 `nn.Linear`의 입력 크기는 얼마여야 합니까? 층마다
+# 입력 이미지가 절반 크기(106 × 160)라면 `nn.Linear`의 입력 크기는 얼마여야 합니까? 층마다
 # 모양을 계산해 보고, 그 크기의 무작위 텐서를 `model[:7]`에 통과시켜 확인해 보십시오.
 
 # %% flatten [markdown] lang="en"
-# If the input image were half size (144 × 256), what input size would `nn.Linear` need? Work
+# If the input image were half size (106 × 160), what input size would `nn.Linear` need? Work
 # the shapes out layer by layer, then check by passing a random tensor of that size through
 # `model[:7]`.
 
 # %% flatten-answer role="answer"
-# ko: 144 → 141 → 70 → 68 → 34, 256 → 253 → 126 → 124 → 62: 8 × 34 × 62
-# en: 144 → 141 → 70 → 68 → 34, 256 → 253 → 126 → 124 → 62: 8 × 34 × 62
+# ko: 높이 106 → 103 → 51 → 49 → 24, 너비 160 → 157 → 78 → 76 → 38이므로 8 × 24 × 38.
+# ko: 7296이 새 `nn.Linear`가 받아야 할 입력 값의 수이고, 뒤의 모양은 model[:7]이 실제로 낸
+# ko: 모양입니다. 두 수가 같으면 계산이 맞은 것입니다.
+# en: Height 106 → 103 → 51 → 49 → 24 and width 160 → 157 → 78 → 76 → 38, so 8 × 24 × 38.
+# en: 7296 is the number of inputs the new `nn.Linear` must take, and the shape after it is what
+# en: model[:7] really gave: when the two agree, the working is right.
 with torch.no_grad():
-    print(8 * 34 * 62, tuple(model[:7](torch.rand(1, 1, 144, 256)).shape))
+    print(8 * 24 * 38, tuple(model[:7](torch.rand(1, 1, 106, 160)).shape))

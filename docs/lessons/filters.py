@@ -1,17 +1,5 @@
 # Lesson 2, the filters: the code of docs/filters.*.md and of its notebooks.
 
-# %% [markdown] lang="ko"
-# # 2. 필터
-#
-# 4×4 배열 `filter_vals` 하나에서 경계 필터 네 개를 만들고, 각 필터가 어떤 이미지 조각에
-# 크게 반응하는지 숫자로 확인합니다.
-
-# %% [markdown] lang="en"
-# # 2. The filters
-#
-# Four edge filters are built from one 4×4 array, `filter_vals`, and a few numbers show which
-# image patches each of them answers most strongly.
-
 # %% imports
 import matplotlib.pyplot as plt
 import numpy as np
@@ -57,20 +45,46 @@ patches = {
     "left>right": np.array([[1, 1, 0, 0]] * 4),
 }
 for name, patch in patches.items():
-    answers = [(patch * f).sum() for f in filters]
-    print(f"{name:12}", "  ".join(f"{answer:5.1f}" for answer in answers))
+    responses = [(patch * f).sum() for f in filters]
+    print(f"{name:12}", "  ".join(f"{response:5.1f}" for response in responses))
+
+# %% contrast
+# ko: 왼쪽<오른쪽 경계 네 가지에 대한 f1의 반응: 대비 1인 경계, 같은 경계를 대비 0.5로 줄인 것,
+# ko: 대비 0.2로 줄인 것, 경계가 한 열 어긋난 대비 1의 조각. 닮음은 조각에서 평균을 뺀 값과
+# ko: 필터의 코사인 유사도입니다(f1의 가중치는 합이 0이므로 평균 밝기에는 반응하지 않습니다).
+# en: f1's response to four left<right edges: an edge of contrast 1, the same edge at contrast
+# en: 0.5 and at 0.2, and a patch of contrast 1 whose edge is one column off. Likeness is the
+# en: cosine similarity of the filter and the patch minus its mean (f1's weights add up to 0, so
+# en: it does not respond to the mean brightness).
+edge = patches["left<right"]
+contrasts = {
+    "edge": edge,
+    "half": 0.25 + 0.5 * edge,
+    "faint": 0.4 + 0.2 * edge,
+    "rough": np.array([[0, 1, 1, 1]] * 4),
+}
+for name, patch in contrasts.items():
+    centered = patch - patch.mean()
+    likeness = (centered * filter_1).sum() / np.linalg.norm(centered) / np.linalg.norm(filter_1)
+    contrast = patch.max() - patch.min()
+    response = (patch * filter_1).sum()
+    print(f"{name:6} {contrast:4.1f} {likeness:5.2f} {response:5.1f}")
 
 # %% diagonal [markdown] lang="ko"
 # 왼쪽 아래가 어둡고 오른쪽 위가 밝은 대각선 경계에 크게 반응하는 4×4 필터를 만들어 보십시오.
-# 그 경계를 담은 조각에서 여러분의 필터와 `filter_1`의 답을 비교합니다.
+# 그 경계를 담은 조각에서 여러분의 필터와 `filter_1`의 반응을 비교합니다.
 
 # %% diagonal [markdown] lang="en"
-# Build a 4×4 filter that answers a diagonal edge, dark at the bottom left and bright at the
-# top right. Compare its answer with `filter_1`'s on a patch that holds such an edge.
+# Build a 4×4 filter that responds to a diagonal edge, dark at the bottom left and bright at the
+# top right. Compare its response with `filter_1`'s on a patch that holds such an edge.
 
 # %% diagonal-answer role="answer"
-# ko: 오른쪽 위 삼각형은 +1, 왼쪽 아래 삼각형은 -1, 대각선 위는 0
-# en: +1 in the top-right triangle, -1 in the bottom-left one, 0 on the diagonal
+# ko: 오른쪽 위 삼각형은 +1, 왼쪽 아래 삼각형은 -1, 대각선 위는 0입니다. 마지막 줄의 6.0은
+# ko: 대각선 경계 조각에 대각선 필터가 낸 반응, 4.0은 filter_1의 반응입니다. 경계의 방향에 맞춘
+# ko: 필터가 더 크게 반응합니다.
+# en: +1 in the top-right triangle, -1 in the bottom-left one, 0 on the diagonal. On the last
+# en: line, 6.0 is the diagonal filter's response to the diagonal edge and 4.0 is filter_1's: the
+# en: filter shaped like the edge responds more strongly.
 diagonal = np.array([[0, 1, 1, 1], [-1, 0, 1, 1], [-1, -1, 0, 1], [-1, -1, -1, 0]])
 edge = (diagonal > 0).astype(float)
 print(diagonal)
@@ -84,9 +98,16 @@ print((edge * diagonal).sum(), (edge * filter_1).sum())
 # %% sobel [markdown] lang="en"
 # The 3×3 Sobel x filter, long used in image processing, is `[[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]`.
 # Build it as a numpy array, as `filter_vals` was built, and transpose it to get Sobel y. Which
-# change in brightness does each of them answer?
+# change in brightness does each of them respond to?
 
 # %% sobel-answer role="answer"
+# ko: 마지막 줄은 왼쪽이 어둡고 오른쪽이 밝은 세로 경계(step)에 대한 반응입니다. 소벨 x는 4로
+# ko: 반응하고 소벨 y는 0입니다. 소벨 x는 왼쪽에서 오른쪽으로 가며 밝기가 바뀌는 곳(세로 경계)에,
+# ko: 소벨 y는 위에서 아래로 가며 바뀌는 곳(가로 경계)에 반응합니다.
+# en: The last line is the response to a vertical edge, dark on the left and bright on the right
+# en: (step): Sobel x responds with 4, Sobel y with 0. Sobel x responds where brightness changes
+# en: from left to right (vertical edges), Sobel y where it changes from top to bottom
+# en: (horizontal edges).
 sobel_x = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]])
 sobel_y = sobel_x.T
 step = np.array([[0, 0, 1]] * 3)
