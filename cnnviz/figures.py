@@ -188,12 +188,14 @@ def plot_pipeline(
 
 
 def _pipeline_grid(aspect: float, narrow: bool) -> tuple[Figure, list[Axes]]:
-    """The input large (a row of its own on a phone), then the three crops side by side."""
+    """The input large, then the three crops side by side; on a phone the input has a row of its
+    own and the crops come two to a row, so each is about half the screen wide."""
     if narrow:
-        panel = (NARROW - 0.9) / 3
-        fig = Figure(figsize=(NARROW, NARROW * aspect + panel + 0.5), layout="constrained")
-        grid = fig.add_gridspec(2, 3, height_ratios=[(NARROW - 0.5) * aspect, panel])
-        return fig, [fig.add_subplot(grid[0, :]), *(fig.add_subplot(grid[1, i]) for i in range(3))]
+        panel = (NARROW - 0.9) / 2
+        fig = Figure(figsize=(NARROW, NARROW * aspect + 2 * panel + 0.6), layout="constrained")
+        grid = fig.add_gridspec(3, 2, height_ratios=[(NARROW - 0.5) * aspect, panel, panel])
+        cells = [grid[1, 0], grid[1, 1], grid[2, 0]]
+        return fig, [fig.add_subplot(grid[0, :]), *(fig.add_subplot(cell) for cell in cells)]
     width, wide = WIDTH + 0.8, 1.6 / aspect  # the input 1.6 times as tall as a crop
     unit = (width - 0.9) / (3 + wide)  # a crop's side, in inches
     fig = Figure(figsize=(width, wide * unit * aspect + 0.5), layout="constrained")

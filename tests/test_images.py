@@ -150,10 +150,11 @@ def test_directory_is_refused(tmp_path):
 
 
 def test_sample_names_and_loading():
-    """Every sample loads as float32 in [0, 1], made of k/255 values; road comes first."""
+    """Every sample loads as float32 in [0, 1], made of k/255 values; the lesson's photograph
+    comes first."""
     names = samples.sample_names()
-    assert names[0] == "road"
-    assert {"road", "test_card", "grace_hopper"} <= set(names)
+    assert names[0] == "udacity_sdc"
+    assert {"udacity_sdc", "road", "test_card", "grace_hopper"} <= set(names)
     for name in names:
         image = samples.load_sample(name)
         assert image.dtype == np.float32
@@ -161,6 +162,18 @@ def test_sample_names_and_loading():
         assert image.max() <= 1
         assert max(image.shape) <= images.MAX_SIDE
         np.testing.assert_allclose(image * 255, np.round(image * 255), atol=1e-4)
+
+
+def test_the_lessons_photograph_ships_with_its_licence():
+    """Udacity's photograph is the original lesson's 320 × 213 image, with the MIT licence of
+    the repository it comes from beside it, and both are package data."""
+    path = samples.sample_path("udacity_sdc")
+    assert samples.load_sample("udacity_sdc").shape == (213, 320)
+    licence = (path.parent / "LICENSE-udacity.txt").read_text(encoding="utf-8")
+    assert "MIT License" in licence
+    assert "Copyright (c) 2018 Udacity" in licence
+    pyproject = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text()
+    assert '"data/*"' in pyproject
 
 
 def test_grace_hopper_comes_from_the_installed_matplotlib():

@@ -82,7 +82,7 @@ def keys(jobs):
         ),
         ("../docs/lessons/pooling.py", "nn.MaxPool2d(2, 2)", "nn.MaxPool2d(2)", set()),
         ("../docs/lessons/relu.py", "# en: Apply ReLU", "# en: Now apply ReLU", set()),
-        ("../docs/lessons/relu.py", "# # 4. ReLU", "# # 4. The ReLU", set()),
+        ("../docs/lessons/relu.py", "# What happens if ReLU", "# What happens when ReLU", set()),
     ],
 )
 def test_a_code_edit_changes_exactly_the_keys_that_reach_it(copy, path, old, new, changed):

@@ -50,15 +50,18 @@ print("  ".join(f"{part.abs().max():.4f}" for part in parts), f"{bias:.1f}")
 
 # %% show-sum
 # ko: 채널마다 따로 합성곱한 세 결과와, 그 합에 편향을 더한 출력 맵을 같은 색 범위로 그립니다.
+# ko: 범위는 절댓값의 99.5번째 백분위수에서 자르고, 잘린 값은 색 막대 끝의 화살표로
+# ko: 표시합니다.
 # en: Draw the three per-channel convolutions and the output map, their sum plus the bias, on
-# en: one color range.
+# en: one color range, clipped at the 99.5th percentile of the absolute values; the arrows at the
+# en: ends of the color bar mark the clipped values.
 sum_panels = [values.numpy() for values in [*parts, output]]
-limit = max(np.abs(values).max() for values in sum_panels)
+limit = np.percentile(np.abs(np.stack(sum_panels)), 99.5)
 fig, axes = plt.subplots(1, 4, figsize=(14, 3.5))
-for ax, values, title in zip(axes, sum_panels, ["R", "G", "B", f"sum + {bias:.1f}"]):
+for ax, values, title in zip(axes, sum_panels, ["R", "G", "B", f"R + G + B + {bias:.1f}"]):
     shown = ax.imshow(values, cmap="RdBu_r", vmin=-limit, vmax=limit)
     ax.set_title(title)
-fig.colorbar(shown, ax=axes)
+fig.colorbar(shown, ax=axes, extend="both")
 plt.show()
 
 # %% count

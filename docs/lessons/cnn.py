@@ -19,8 +19,9 @@ model = nn.Sequential(
 print(model)
 
 # %% shapes
-# ko: 도로 사진을 한 층씩 통과시키며 모양과 파라미터 수를 출력합니다.
-# en: Pass the road photograph through one layer at a time, printing shapes and parameter counts.
+# ko: 자동차 사진을 한 층씩 통과시키며 모양과 파라미터 수를 출력합니다.
+# en: Pass the photograph of the car through one layer at a time, printing shapes and
+# en: parameter counts.
 x = gray_img_tensor
 shapes = [tuple(x.shape)]
 with torch.no_grad():

@@ -134,7 +134,9 @@ fig, axes = plt.subplots(1, 2, figsize=(10, 5))
 for ax, edges in zip(axes, [edges_plain, edges_blurred]):
     part = edges[crop_rows, crop_cols]
     limit = np.percentile(np.abs(part), 99.5)
-    extent = (19.5, 179.5, 179.5, 19.5)  # the crop keeps the card's row and column numbers
+    # ko: 잘라 낸 부분도 카드의 행과 열 번호를 그대로 쓰도록 extent를 줍니다.
+    # en: The extent keeps the card's own row and column numbers on the crop.
+    extent = (19.5, 179.5, 179.5, 19.5)
     shown = ax.imshow(part, cmap="RdBu_r", vmin=-limit, vmax=limit, extent=extent)
     fig.colorbar(shown, ax=ax, extend="both")
 plt.show()

@@ -72,7 +72,7 @@ print(np.abs(right - wrong).max())
 # %% own-image [markdown] lang="ko"
 # 여러분의 이미지로 해 보십시오. 노트북 옆의 `images` 폴더에 파일을 넣고, 이미지를 읽는 줄
 # `bgr_img = cv2.imread("images/udacity_sdc.png")`에서 파일 이름만 여러분의 것으로 바꾼 다음, 모든
-# 셀을 다시 실행하면 됩니다. 무엇이 바뀌고 무엇이 그대로인지, 함께 받은 시험 카드
+# 셀을 다시 실행하면 됩니다. 무엇이 바뀌고 무엇이 그대로인지, 함께 받은 테스트 카드
 # `images/test_card.png`를 읽어 확인해 보십시오.
 
 # %% own-image [markdown] lang="en"
@@ -83,7 +83,7 @@ print(np.abs(right - wrong).max())
 
 # %% own-image-answer role="answer"
 # ko: 첫 줄의 True는 파일을 읽었다는 뜻입니다. 파일을 찾지 못하면 cv2.imread는 오류 대신 None을
-# ko: 돌려주고, 다음 줄의 cvtColor에서야 멈춥니다. 모양은 파일을 따릅니다(시험 카드는 320×320).
+# ko: 돌려주고, 다음 줄의 cvtColor에서야 멈춥니다. 모양은 파일을 따릅니다(테스트 카드는 320×320).
 # ko: 값은 여전히 0과 1 사이이고, 그다음 코드는 한 줄도 바꿀 필요가 없습니다. 4×4 필터를 거친
 # ko: 특성 맵은 가로세로가 3씩 작아져 (317, 317)이 됩니다. 휴대폰 사진처럼 큰 이미지는
 # ko: cv2.resize로 먼저 줄일 수 있습니다. 예를 들어 너비를 이 강의의 사진과 같은 320픽셀로 맞춥니다.

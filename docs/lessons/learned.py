@@ -4,9 +4,10 @@
 # %% [setup] needs="conv:torch-imports conv:weight conv:input"
 
 # %% data
-# ko: 입력은 도로 사진과 테스트 카드를 가로세로 절반으로 줄인 두 장입니다.
+# ko: 입력은 자동차 사진과 테스트 카드를 가로세로 절반으로 줄인 두 장입니다.
 # ko: 목표는 손으로 만든 필터의 ReLU 출력입니다.
-# en: The inputs are the road photograph and the test card, shrunk to half their width and height.
+# en: The inputs are the photograph of the car and the test card, shrunk to half their width
+# en: and height.
 # en: The targets are the hand-made filters' ReLU maps.
 card = cv2.imread("images/test_card.png", cv2.IMREAD_GRAYSCALE).astype("float32") / 255
 images = []

@@ -64,10 +64,10 @@ print(tuple(padded.shape[2:]), "->", tuple(same.shape[2:]))
 reflected = F.pad(gray_img_tensor, (1, 2, 1, 2), mode="reflect")
 with torch.no_grad():
     same_reflect = F.conv2d(reflected, f1)
-# ko: 오른쪽 맨 끝 열과, 필터가 패딩에 닿지 않는 마지막 열(끝에서 세 번째)의 가장 큰 크기를
-# ko: 비교합니다.
-# en: Compare the largest size in the rightmost column with that in the last column whose
-# en: filter touches no padding (third from the end).
+# ko: 오른쪽 맨 끝 열과, 필터가 패딩에 닿지 않는 마지막 열(끝에서 세 번째)에서 가장 큰
+# ko: 절댓값을 비교합니다.
+# en: Compare the largest magnitude (absolute value) in the rightmost column with that in the
+# en: last column whose filter touches no padding (third from the end).
 for name, out in [("zero", same), ("reflect", same_reflect)]:
     edge, inside = out[0, 0, :, -1].abs().max(), out[0, 0, :, -3].abs().max()
     print(f"{name:8} {edge:.4f}  {inside:.4f}")

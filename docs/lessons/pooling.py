@@ -95,7 +95,8 @@ print(kept, activated_layer.numel(), "->", pooled_layer.numel())
 # en: One filter's way through the network: the input, the convolution, ReLU and max pooling
 fig, axes = plt.subplots(1, 4, figsize=(16, 3))
 path = [gray_img] + [maps[0, 0].numpy() for maps in (conv_layer, activated_layer, pooled_layer)]
-for ax, values, title in zip(axes, path, ["input", "conv", "ReLU", "pool"]):
+names = ["gray_img", "conv_layer", "activated_layer", "pooled_layer"]
+for ax, values, title in zip(axes, path, names):
     ax.imshow(values, cmap="gray")
     ax.set_title(title)
 plt.show()
