@@ -414,9 +414,11 @@ def _folder_with(files: Mapping[str, bytes]) -> Iterator[Path]:
             os.chdir(before)
 
 
-_MARKER = re.compile(
+MARKER = re.compile(
     r'^(?P<indent>[ ]*)\{\{ (?P<what>cell|exercise)\("(?P<name>[a-z0-9-]+)"\) \}\}[ ]*$', re.M
 )
+"""A page's marker for a lesson cell, ``{{ cell("name") }}`` or ``{{ exercise("name") }}``, on a
+line of its own; read by the page hook and by :mod:`cnnviz.notebooks` alike."""
 
 
 _LEFTOVER = re.compile(r"\{\{\s*(?:cell|exercise)\b[^\n]*")
@@ -462,7 +464,7 @@ def page_markdown(
             text = _cell_block(lesson, name, language, outputs, strings)
         return _indent(text, indent)
 
-    expanded = _MARKER.sub(replace, markdown)
+    expanded = MARKER.sub(replace, markdown)
     leftover = _LEFTOVER.search(expanded)
     if leftover:
         raise LessonError(

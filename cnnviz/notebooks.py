@@ -31,12 +31,19 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from .lessons import Cell, Lesson, LessonError, code_text, markdown_text, setup_cells
+from .lessons import (
+    MARKER,
+    Cell,
+    Lesson,
+    LessonError,
+    code_text,
+    markdown_text,
+    setup_cells,
+)
 
 ALL_NOTEBOOKS = "cnnviz-notebooks"
 """The name of the zip, and of its folder, that holds every notebook of one language."""
 
-_MARKER = re.compile(r'^[ ]*\{\{ (?P<what>cell|exercise)\("(?P<name>[a-z0-9-]+)"\) \}\}[ ]*$')
 _BLOCK = re.compile(
     r"^(?P<indent>[ ]*)(?P<kind>!!!|\?\?\?\+?|===)"
     r'(?:[ ]+(?P<type>[\w-]+))?(?:[ ]*"(?P<title>[^"]*)")?[ ]*$'
@@ -268,7 +275,7 @@ def _items(lines: list[str]) -> Iterator[tuple[str, ...]]:
     number = 0
     while number < len(lines):
         line = lines[number]
-        marker, block, html = _MARKER.match(line), _BLOCK.match(line), _HTML_START.match(line)
+        marker, block, html = MARKER.match(line), _BLOCK.match(line), _HTML_START.match(line)
         if _FENCE.match(line):
             end = _fence_end(lines, number)
             prose += lines[number:end]
