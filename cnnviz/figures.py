@@ -825,3 +825,207 @@ def _draw_grid(ax: Axes, values: NDArray[np.integer], fill: NDArray[np.str_]) ->
     ax.set_ylim(values.shape[0] - 0.5, -0.5)
     ax.set_aspect("equal")
     ax.set_axis_off()
+
+
+def plot_examples(
+    images: NDArray[np.floating], titles: Sequence[str], *, narrow: bool = False
+) -> Figure:
+    """Show small grayscale images on their [0, 1] scale, each titled.
+
+    Args:
+        images: ``(N, h, w)`` images with values in [0, 1].
+        titles: A title per image: numbers and symbols only, e.g. ``"9 → 0"``.
+        narrow: Three to a row, so each stays large on a phone's screen; otherwise up to six
+            in one row, or five to a row.
+
+    Returns:
+        A figure with one axes per image and no ticks.
+    """
+    columns = 3 if narrow else (len(images) if len(images) <= 6 else 5)
+    rows = -(-len(images) // columns)
+    width = NARROW if narrow else WIDTH * 0.8
+    side = width / columns
+    fig = Figure(figsize=(width, rows * (side + 0.1 * max(map(_lines, titles)) + 0.2)))
+    fig.set_layout_engine("constrained")
+    axes = fig.subplots(rows, columns, squeeze=False).ravel()
+    for ax, image, title in zip(axes, images, titles, strict=False):
+        _show(ax, image, "gray", 1.0, low=0.0)
+        ax.set_title(title, fontsize=11)
+        _bare(ax)
+    for ax in axes[len(images) :]:
+        ax.set_axis_off()
+    return fig
+
+
+def _lines(text: str) -> int:
+    return text.count("\n") + 1
+
+
+def plot_curves(
+    losses: Sequence[float], accuracies: Sequence[float], *, narrow: bool = False
+) -> Figure:
+    """Plot a training loss and a validation accuracy against the epoch, side by side.
+
+    Args:
+        losses: The mean training loss of each epoch.
+        accuracies: The validation accuracy after each epoch, in [0, 1].
+        narrow: One plot above the other, for a phone's screen.
+
+    Returns:
+        A figure with two axes: the loss ``L`` and the accuracy, both against epoch 1, 2, ...
+    """
+    epochs = np.arange(1, len(losses) + 1)
+    shape, size = ((2, 1), (NARROW, NARROW * 1.1)) if narrow else ((1, 2), (WIDTH, WIDTH * 0.36))
+    fig = Figure(figsize=size, layout="constrained")
+    loss_ax, accuracy_ax = fig.subplots(*shape).ravel()
+    loss_ax.plot(epochs, losses, "o-", color="#2166ac")
+    loss_ax.set_ylabel("$L$")
+    accuracy_ax.plot(epochs, accuracies, "o-", color="#b2182b")
+    accuracy_ax.set_ylim(min(min(accuracies), 0.5) - 0.02, 1.005)
+    accuracy_ax.set_ylabel("%")
+    accuracy_ax.yaxis.set_major_formatter(lambda value, _: f"{100 * value:.0f}")
+    for ax in (loss_ax, accuracy_ax):
+        ax.set_xticks(epochs[::2] if narrow else epochs)
+        ax.set_xlabel("$e$")
+        ax.grid(alpha=0.3)
+    return fig
+
+
+def plot_filter_rows(
+    rows: Sequence[NDArray[np.floating]], labels: Sequence[str], *, narrow: bool = False
+) -> Figure:
+    """Draw stacks of filters, one stack after the other, each on its own signed scale.
+
+    Args:
+        rows: Stacks ``(N, kh, kw)``, e.g. the learned filters and the hand-made ones.
+        labels: A symbol for each stack, written left of its first filter.
+        narrow: Three filters to a row, for a phone's screen.
+
+    Returns:
+        A figure with one axes per filter and a colorbar per stack.
+    """
+    columns = 3 if narrow else max(len(stack) for stack in rows)
+    blocks = [-(-len(stack) // columns) for stack in rows]
+    width = NARROW + 0.6 if narrow else WIDTH
+    side = (width - 1.2) / columns
+    fig = Figure(figsize=(width, sum(blocks) * (side + 0.15) + 0.2), layout="constrained")
+    grid = fig.subplots(sum(blocks), columns, squeeze=False)
+    first = 0
+    for stack, label, count in zip(rows, labels, blocks, strict=True):
+        axes = grid[first : first + count].ravel()
+        limit = float(np.abs(stack).max()) or 1.0
+        for ax, kernel in zip(axes, stack, strict=False):
+            shown = _show(ax, kernel, SIGNED, limit)
+            _bare(ax)
+        for ax in axes[len(stack) :]:
+            ax.set_axis_off()
+        axes[0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=12)
+        fig.colorbar(shown, ax=list(axes), shrink=0.9)
+        first += count
+    return fig
+
+
+def plot_stages(
+    stages: Sequence[NDArray[np.floating]], symbols: Sequence[str], *, narrow: bool = False
+) -> Figure:
+    """Show the maps of one image after each stage of a block, a stage per band of rows.
+
+    Each stage is drawn on its own signed scale, symmetric about 0, with its colorbar, so a
+    stage whose values are all at or above 0 (after ReLU) shows no blue.
+
+    Args:
+        stages: Stacks ``(C, h, w)`` of maps, one per stage, e.g. after conv, ReLU and pool.
+        symbols: A symbol for each stage, written left of its first map.
+        narrow: Three maps to a row for six channels, four for more, on a phone's screen.
+
+    Returns:
+        A figure with one axes per map and one colorbar per stage.
+    """
+    count = max(len(maps) for maps in stages)
+    columns = (3 if count <= 6 else 4) if narrow else count
+    per_stage = -(-count // columns)
+    width = NARROW + 0.6 if narrow else WIDTH + 0.8
+    side = (width - 1.4) / columns
+    height = len(stages) * per_stage * (side + 0.08) + 0.3
+    fig = Figure(figsize=(width, height), layout="constrained")
+    grid = fig.subplots(len(stages) * per_stage, columns, squeeze=False)
+    for number, (maps, symbol) in enumerate(zip(stages, symbols, strict=True)):
+        axes = grid[number * per_stage : (number + 1) * per_stage].ravel()
+        limit = float(np.abs(maps).max()) or 1.0
+        for ax, feature_map in zip(axes, maps, strict=False):
+            shown = _show(ax, feature_map, SIGNED, limit)
+            _bare(ax)
+        for ax in axes[len(maps) :]:
+            ax.set_axis_off()
+        axes[0].set_ylabel(symbol, rotation=0, ha="right", va="center", fontsize=11)
+        fig.colorbar(shown, ax=list(axes), shrink=0.9, aspect=10 * per_stage)
+    return fig
+
+
+def plot_scores(
+    logits: NDArray[np.floating], probabilities: NDArray[np.floating], *, narrow: bool = False
+) -> Figure:
+    """Bar charts of each class's logit and softmax probability, the winner in orange.
+
+    Args:
+        logits: ``(K,)`` scores, one per class.
+        probabilities: ``(K,)`` the softmax of ``logits``.
+        narrow: One chart above the other, for a phone's screen.
+
+    Returns:
+        A figure with two axes, classes 0 to K-1 along each.
+    """
+    classes = np.arange(len(logits))
+    winner = int(np.argmax(probabilities))
+    colors = ["#2166ac"] * len(classes)
+    colors[winner] = _WINNER
+    shape, size = ((2, 1), (NARROW, NARROW * 1.1)) if narrow else ((1, 2), (WIDTH, WIDTH * 0.36))
+    fig = Figure(figsize=size, layout="constrained")
+    for ax, values, label in zip(
+        fig.subplots(*shape).ravel(), (logits, probabilities), ("$z$", "$p$"), strict=True
+    ):
+        ax.bar(classes, values, color=colors)
+        ax.axhline(0, color=_MARK, linewidth=0.8)
+        ax.set_xticks(classes)
+        ax.set_ylabel(label, rotation=0, ha="right", va="center")
+        ax.grid(alpha=0.3, axis="y")
+    return fig
+
+
+def plot_thresholds(
+    values: NDArray[np.floating], thresholds: NDArray[np.floating], *, narrow: bool = False
+) -> Figure:
+    """For each channel, its pre-activation values sorted, and its threshold as a line.
+
+    Args:
+        values: ``(C, n)``: each channel's values of ``w·x`` (without the bias), sorted.
+        thresholds: ``(C,)``: each channel's ``-b``; ReLU zeroes every value below it.
+        narrow: Two channels to a row, for a phone's screen.
+
+    Returns:
+        A figure with one axes per channel, titled with its number, sharing one y scale.
+    """
+    count = len(values)
+    columns = 2 if narrow else 3
+    rows = -(-count // columns)
+    width = NARROW if narrow else WIDTH
+    fig = Figure(figsize=(width, rows * width / columns * 0.62 + 0.2), layout="constrained")
+    axes = fig.subplots(rows, columns, squeeze=False, sharex=True, sharey=True).ravel()
+    for channel, ax in enumerate(axes[:count]):
+        series = values[channel]
+        below = series <= thresholds[channel]
+        ax.plot(np.arange(len(series)), series, color="#2166ac", linewidth=2)
+        ax.fill_between(
+            np.arange(len(series)),
+            series,
+            thresholds[channel],
+            where=below,
+            color="#bbbbbb",
+            linewidth=0,
+        )
+        ax.axhline(thresholds[channel], color="#b2182b", linewidth=1.5)
+        ax.set_title(str(channel + 1), fontsize=11)
+        ax.grid(alpha=0.3)
+    for ax in axes[count:]:
+        ax.set_axis_off()
+    return fig

@@ -296,7 +296,7 @@ class Drawing:
 
     Attributes:
         images: The data of each image its axes show (``imshow``), as arrays.
-        lines: The ``(x, y)`` data of each line and scatter it plots.
+        lines: The ``(x, y)`` data of each line, scatter and bar chart it plots.
         texts: Its titles, axis labels, tick labels and text annotations.
     """
 
@@ -345,7 +345,7 @@ def run_lesson(lesson: Lesson, files: Mapping[str, bytes], *, record: bool = Fal
     namespace: dict[str, Any] = {"__name__": "__main__"}
     outputs, drawn = {}, {}
     cells = setup_cells(lesson) + [(lesson.name, cell) for cell in lesson.code_cells()]
-    with _folder_with(files):
+    with _folder_with(files), _one_torch_thread():
         for owner, cell in cells:
             printed = _run_cell(lesson.path.parent / f"{owner}.py", cell, namespace)
             if owner == lesson.name:
@@ -356,11 +356,33 @@ def run_lesson(lesson: Lesson, files: Mapping[str, bytes], *, record: bool = Fal
     return LessonRun(namespace=namespace, outputs=outputs, drawn=drawn)
 
 
+@contextlib.contextmanager
+def _one_torch_thread() -> Iterator[None]:
+    # A training's sums come out the same only in the same order: one thread, in a render
+    # worker, in the build's own process or in a test, so the page's numbers are the same.
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 def _close_lesson_figures() -> None:
     # The lesson draws with pyplot, as a learner does; this library never imports it itself.
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is not None:
         pyplot.close("all")
+
+
+def _bar_series(bars: Any) -> tuple[Any, Any]:
+    # A bar chart's series: each bar's centre and its height (``datavalues``), as a line's.
+    import numpy as np
+
+    centres = [patch.get_x() + patch.get_width() / 2 for patch in bars.patches]
+    return np.asarray(centres), np.asarray(bars.datavalues)
 
 
 def _lesson_drawings() -> tuple[Drawing, ...]:
@@ -377,6 +399,7 @@ def _lesson_drawings() -> tuple[Drawing, ...]:
             images += [np.ma.getdata(image.get_array()) for image in axes.images]
             lines += [(np.asarray(ln.get_xdata()), np.asarray(ln.get_ydata())) for ln in axes.lines]
             lines += [tuple(np.asarray(c.get_offsets()).T) for c in axes.collections]
+            lines += [_bar_series(bars) for bars in axes.containers if hasattr(bars, "datavalues")]
             labels = axes.get_xticklabels() + axes.get_yticklabels() + axes.texts
             texts += [axes.get_title(), axes.get_xlabel(), axes.get_ylabel()]
             texts += [text.get_text() for text in labels]

@@ -53,6 +53,7 @@ _HTML_START = re.compile(r"^[ ]*<(?P<tag>figure|div)\b")
 _IMAGE = re.compile(r"!\[[^\]]*\]\((?P<src>[^)\s]+)")
 _CAPTION = re.compile(r"<figcaption[^>]*>(?P<text>.*?)</figcaption>", re.S)
 _STEPS = re.compile(r'data-steps="(?P<src>[^"]+)"')
+_NETWORK = re.compile(r'<div[^>]*class="cnnviz-net"')
 _TITLE = re.compile(
     r'<(?P<tag>\w+)[^>]*class="[^"]*title[^"]*"[^>]*>(?P<text>.*?)</(?P=tag)>', re.S
 )
@@ -64,6 +65,7 @@ _LINK = re.compile(
     r'|(?P<attr>(?:href|src)=")(?P<url>[^"]+)(?P<quote>")'
 )
 _SCHEME = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.I)
+_FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n+", re.S)  # the page's settings, not prose
 _HEADING = re.compile(r"^(?P<hashes>#{1,6})[ ]+(?P<text>.+?)[ ]*#*[ ]*$")
 
 
@@ -153,6 +155,10 @@ class _Notebook:
         self.cells.append(_code(f"# {self.strings['try']}"))
         self.answers.append((name, self.heading))
 
+    def widget(self) -> None:
+        """A link to the page, where the drawing box runs: a notebook cannot run it."""
+        self.markdown(f"[{self.strings['widget']}]({_address('', self.site, self.lesson.name)})")
+
     def finish(self) -> list[dict[str, Any]]:
         self._start()
         for name in self._order():
@@ -215,7 +221,8 @@ def notebook(
     Args:
         lesson: The lesson.
         language: ``"ko"`` or ``"en"``: the comments its code keeps.
-        page: The page's Markdown in that language, ``{{ cell(...) }}`` markers and all.
+        page: The page's Markdown in that language, ``{{ cell(...) }}`` markers and all; its
+            front matter, if any, is left out.
         strings: The notebook's own phrases in that language (see
             ``gen/templates/notebook-strings.toml``).
         drawn_by: The lesson cell that draws each figure, by the figure's file name
@@ -233,7 +240,7 @@ def notebook(
     Raises:
         LessonError: The page names a cell the lesson does not have.
     """
-    items = list(_items(_ATTRIBUTES.sub("", page).splitlines()))
+    items = list(_items(_ATTRIBUTES.sub("", _FRONT_MATTER.sub("", page)).splitlines()))
     drawn_by = drawn_by or {}
     shown = {values[0] for kind, *values in items if kind == "code"}
     figures = {drawn_by.get(values[0]) for kind, *values in items if kind == "figure"}
@@ -252,6 +259,8 @@ def notebook(
             book.markdown(_relinked(values[0], site, lesson.name))
         elif kind == "figure":
             book.figure(values[0], _relinked(values[1], site, lesson.name))
+        elif kind == "widget":
+            book.widget()
         else:
             getattr(book, kind)(values[0])
     cells = book.finish()
@@ -356,8 +365,11 @@ def _block(found: re.Match[str], body: list[str]) -> Iterator[tuple[str, ...]]:
 
 
 def _html(block: str) -> tuple[str, ...]:
-    """A figure, or the step-through widget, as ``("figure", file, caption)``; other HTML as
-    it is."""
+    """A figure, or the step-through widget, as ``("figure", file, caption)``; the trained
+    network's drawing box, which runs only on the page, as ``("widget",)``; other HTML as it
+    is."""
+    if _NETWORK.match(block):
+        return ("widget",)
     image, steps = _IMAGE.search(block), _STEPS.search(block)
     if block.lstrip().startswith("<figure") and image:
         caption = _CAPTION.search(block)

@@ -218,6 +218,94 @@ def lesson_cnn(lesson: str, model: str, shapes: str, narrow: bool = False) -> Fi
     return figures.plot_cnn(seen, symbols, narrow=narrow)
 
 
+STAGE_SYMBOLS = ("$\\star$", "$\\max(0,\\cdot)$", "$\\max_{2 \\times 2}$")
+"""The symbols of a block's stages: convolution, ReLU and 2×2 max pooling."""
+
+
+def lesson_examples(lesson: str, images: str, narrow: bool = False) -> Figure:
+    """One image of each class the lesson drew, titled with its class number."""
+    shown = _maps(_array(lesson, images))
+    return figures.plot_examples(shown, [str(i) for i in range(len(shown))], narrow=narrow)
+
+
+def lesson_curves(lesson: str, losses: str, accuracies: str, narrow: bool = False) -> Figure:
+    """The lesson's training loss and validation accuracy, epoch by epoch."""
+    return figures.plot_curves(
+        list(_value(lesson, losses)), list(_value(lesson, accuracies)), narrow=narrow
+    )
+
+
+def lesson_filter_rows(
+    lesson: str, rows: Sequence[str], labels: Sequence[str], narrow: bool = False
+) -> Figure:
+    """Stacks of filters the lesson holds, e.g. its learned ones above the hand-made ones."""
+    stacks = [_array(lesson, name) for name in rows]
+    return figures.plot_filter_rows(stacks, list(labels), narrow=narrow)
+
+
+def lesson_stages(lesson: str, stages: Sequence[str], narrow: bool = False) -> Figure:
+    """One image's maps after a block's convolution, ReLU and pooling, as the lesson left them."""
+    maps = [_maps(_array(lesson, name)) for name in stages]
+    return figures.plot_stages(maps, STAGE_SYMBOLS, narrow=narrow)
+
+
+def lesson_scores(lesson: str, logits: str, probs: str, narrow: bool = False) -> Figure:
+    """One image's logits and softmax probabilities, as the lesson computed them."""
+    return figures.plot_scores(
+        _array(lesson, logits).ravel(), _array(lesson, probs).ravel(), narrow=narrow
+    )
+
+
+def lesson_wrong(
+    lesson: str,
+    images: str,
+    picks: str,
+    truth: str,
+    guesses: str,
+    confidence: str,
+    narrow: bool = False,
+) -> Figure:
+    """The misclassified images the lesson picked, titled "label → prediction" over the
+    probability it gave its prediction."""
+    labels, predicted = _array(lesson, truth), _array(lesson, guesses)
+    top = _array(lesson, confidence).max(axis=1)
+    titles = [f"{labels[i]} → {predicted[i]}\n{top[i]:.2f}" for i in _array(lesson, picks).tolist()]
+    return figures.plot_examples(_maps(_array(lesson, images)), titles, narrow=narrow)
+
+
+def lesson_thresholds(lesson: str, values: str, thresholds: str, narrow: bool = False) -> Figure:
+    """Each channel's sorted ``w·x`` and its threshold ``-b``, from the lesson's network."""
+    return figures.plot_thresholds(
+        _array(lesson, values), _array(lesson, thresholds), narrow=narrow
+    )
+
+
+def lesson_network(lesson: str, model: str, images: str, labels: str, per_class: int) -> str:
+    """The lesson's trained network as JSON for the page's own forward pass, with a few of its
+    test images: each layer's kind and float32 weights, then the first ``per_class`` test
+    images of each class, their pixels to three decimals."""
+    layers: list[dict[str, Any]] = []
+    for layer in _value(lesson, model).children():
+        kind = type(layer).__name__
+        if kind in ("Conv2d", "Linear"):
+            weights = {"weight": _short(layer.weight), "bias": _short(layer.bias)}
+            layers.append({"kind": "conv" if kind == "Conv2d" else "linear", **weights})
+    conv1, conv2, linear = layers
+    relu, pool = {"kind": "relu"}, {"kind": "pool", "size": 2}
+    order = [conv1, relu, pool, conv2, relu, pool, {"kind": "flatten"}, linear]
+    pictures, classes = _planes(_array(lesson, images)), _array(lesson, labels)
+    picks = [
+        i for k in sorted(set(classes.tolist())) for i in np.flatnonzero(classes == k)[:per_class]
+    ]
+    # Three decimals keep the file small; the page's pass runs on the numbers as written.
+    examples = [
+        {"label": int(classes[i]), "pixels": np.round(pictures[i].astype(float), 3).tolist()}
+        for i in picks
+    ]
+    network = {"size": int(pictures.shape[-1]), "layers": order, "examples": examples}
+    return json.dumps(network, separators=(",", ":")) + "\n"
+
+
 def sample_file(file_name: str) -> bytes:
     """A sample's file as a lesson's notebook reads it, e.g. ``road.png``."""
     return samples.sample_file(file_name)
@@ -322,6 +410,18 @@ def _array_of(value: Any) -> NDArray[Any]:
 def _maps(values: NDArray[Any]) -> NDArray[Any]:
     """A layer's output as ``(N, h, w)``: the first image of a ``(B, N, h, w)`` batch."""
     return values[0] if values.ndim == 4 else values
+
+
+def _short(tensor: Any) -> list[Any]:
+    """A float32 tensor as nested lists of the shortest decimals that read back as the same
+    float32 values (``0.1`` rather than ``0.10000000149011612``)."""
+    values = _array_of(tensor).astype(np.float32)
+    return np.array([float(str(v)) for v in values.ravel()]).reshape(values.shape).tolist()
+
+
+def _planes(values: NDArray[Any]) -> NDArray[Any]:
+    """A batch of one-channel images ``(B, 1, h, w)`` as ``(B, h, w)``."""
+    return values.reshape(-1, *values.shape[-2:])
 
 
 def _plane(values: NDArray[Any]) -> NDArray[Any]:

@@ -25,6 +25,9 @@ for figure in FIGURES:
     if figure.get("narrow"):
         narrow = figure["target"].replace(".png", "-narrow.png")
         JOBS.append(Job(narrow, figure["recipe"], {**figure["params"], "narrow": True}))
+# The trained network of the train lesson, for the page's own forward pass (trained.js).
+NETWORK = {"model": "model", "images": "test_x", "labels": "test_y", "per_class": 2}
+JOBS.append(Job("figures/trained-cnn.json", "lesson_network", {"lesson": "train", **NETWORK}))
 
 # A lesson's outputs go beside the cache, where the page hook reads them; a page needs one.
 generate("lesson", JOBS, ROOT, log, mkdocs_gen_files.open, beside_cache={"lessons/": b"{}\n"})

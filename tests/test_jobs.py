@@ -245,6 +245,26 @@ def test_the_learned_lesson_trains_to_the_same_bytes_in_two_fresh_processes(copy
     assert runs[0] == runs[1]
 
 
+def test_the_train_lesson_trains_to_the_same_bytes_in_two_fresh_processes(copy, tmp_path):
+    """The train lesson's CNN (its seeds, on CPU, one thread) gives byte-identical outputs,
+    figures and network file when it trains twice from nothing, each time in a new worker."""
+    workers = sys.modules["cnnviz.workers"]
+    network = {"model": "model", "images": "test_x", "labels": "test_y", "per_class": 2}
+    stages = ["conv1", "relu1", "pool1"]
+    jobs = [
+        copy.Job("lessons/train.json", "lesson_outputs", {"lesson": "train"}),
+        copy.Job("first.png", "lesson_stages", {"lesson": "train", "stages": stages}),
+        copy.Job("trained-cnn.json", "lesson_network", {"lesson": "train", **network}),
+    ]
+    runs = []
+    for folder in ("one", "two"):
+        results, report = copy.run_jobs(jobs, copy.store.Store(tmp_path / folder), workers=2)
+        workers.close_pool()
+        assert report.rendered == 3
+        runs.append(results)
+    assert runs[0] == runs[1]
+
+
 def test_unchanged_code_is_not_parsed_again_and_an_edit_is(copy, tmp_path, monkeypatch):
     """A second run with the same source takes the code digests from its memo, parsing
     nothing; after an edit the source is parsed again and the new figure is rendered."""

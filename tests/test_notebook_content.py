@@ -24,7 +24,8 @@ STRINGS = tomllib.loads(
     (ROOT / "gen" / "templates" / "notebook-strings.toml").read_text(encoding="utf-8")
 )
 DRAWN_BY = {spec["target"].rpartition("/")[2]: spec.get("cell") for spec in FIGURES}
-NOT_NAMES = {"lesson", "labels", "robust", "shared", "narrow", "index", "corner"}
+NOT_NAMES = {"lesson", "labels", "robust", "shared", "narrow", "index", "corner", "per_class"}
+TITLED = {"picks", "truth", "guesses", "confidence"}  # only written in titles: checked by name
 ONE_MAP = {"lesson_pooling_zoom", "lesson_pipeline"}  # recipes that draw map `index` (0) only
 LESSONS = lessons.lesson_names()
 CASES = [(name, language) for name in LESSONS for language in lessons.LANGUAGES]
@@ -87,7 +88,7 @@ def is_crop(image: np.ndarray, plane: np.ndarray) -> bool:
 def named(params: dict[str, Any]) -> list[str]:
     names = []
     for key, value in params.items():
-        if key not in NOT_NAMES:
+        if key not in NOT_NAMES | TITLED:
             names += [value] if isinstance(value, str) else [v for v in value if isinstance(v, str)]
     return names
 
@@ -124,15 +125,30 @@ def missing(spec: dict[str, Any], drawings, namespace) -> list[str]:
         for number, array in enumerate(arrays):
             for plane in _planes(_float(array), spec["recipe"] in ONE_MAP):
                 if plane.ndim == 1:
-                    if not any(len(x) == len(plane) and np.allclose(x, plane) for x in lines):
+                    if not (is_series(plane, lines) or is_levels(plane, lines)):
                         lost.append(f"{name}[{number}]")
-                elif not any(is_crop(image, plane) for image in images):
+                elif not any(is_crop(image, plane) for image in images) and not all(
+                    is_series(row, lines) for row in plane
+                ):
                     lost.append(f"{name}[{number}] {plane.shape}")
     return lost
 
 
+def is_series(values: np.ndarray, lines) -> bool:
+    """Some line (or bar chart) plots exactly these values."""
+    return any(len(y) == len(values) and np.allclose(y, values) for y in lines)
+
+
+def is_levels(values: np.ndarray, lines) -> bool:
+    """Each value is drawn as a level line of its own (``axhline``)."""
+    flat = [y for y in lines if len(y) == 2 and y[0] == y[1]]
+    return all(any(np.isclose(y[0], value) for y in flat) for value in values)
+
+
 def _planes(array: np.ndarray, first_only: bool) -> list[np.ndarray]:
-    if array.ndim <= 2 or (array.ndim == 3 and array.shape[-1] in (3, 4) and array.shape[0] > 4):
+    while array.ndim > 1 and array.shape[0] == 1:
+        array = array[0]  # a batch or a channel of one
+    if array.ndim <= 2 or (array.ndim == 3 and array.shape[-1] in (3, 4) and array.shape[1] > 4):
         return [array]  # a map, a series or a colour image
     planes = list(array.reshape(-1, *array.shape[-2:]))
     return planes[:1] if first_only else planes
@@ -200,7 +216,9 @@ def page_figures(text: str) -> list[tuple[str, str]]:
 
 
 def prose_lines(text: str) -> list[str]:
-    """The page's own lines of prose: no marker, no figure or widget HTML."""
+    """The page's own lines of prose: no front matter, marker, figure or widget HTML."""
+    text = re.sub(r"\A---\n.*?\n---\n", "", text, flags=re.S)
+    text = re.sub(r'<div class="cnnviz-net".*?</div>', "", text, flags=re.S)
     text = re.sub(r"<figure.*?</figure>|<div class=\"cnnviz-steps.*?\n</div>", "", text, flags=re.S)
     lines = [line.strip() for line in text.splitlines()]
     return [line for line in lines if line and not line.startswith(("{{", "<"))]
@@ -219,7 +237,8 @@ def test_the_notebook_carries_every_line_of_the_pages_prose(name, language):
     for line in prose_lines(page(name, language)):
         assert unlinked(line) in markdown, f"{name}.{language}: {line[:80]}"
     assert document["cells"][0]["source"].startswith("# ")
-    assert document["cells"][0]["source"].splitlines()[0] == page(name, language).splitlines()[0]
+    title = next(line for line in page(name, language).splitlines() if line.startswith("# "))
+    assert document["cells"][0]["source"].splitlines()[0] == title
 
 
 @pytest.mark.parametrize(("name", "language"), CASES)
@@ -451,6 +470,21 @@ def test_the_step_through_widget_becomes_its_cell_and_title(small):
     at = sources_.index('print("drawn", y)')
     assert cells[at + 1] == ("markdown", "**Figure:** Moving f1")
     assert not any("<script" in source for source in sources_)
+
+
+def test_the_drawing_box_becomes_a_link_to_its_page_and_front_matter_goes(small):
+    """The trained network's drawing box runs only on the page: the notebook says so and
+    links there, with none of its HTML; the page's front matter is not prose."""
+    text = (
+        '---\ntrained: true\n---\n\n# T\n\n{{ cell("double") }}\n\n'
+        '<div class="cnnviz-net" data-classes="a|b"></div>\n\nAfter.\n'
+    )
+    cells = convert(small, text, site="https://example.org/cnnviz/en/")
+    sources_ = [source for _, source in cells]
+    assert sources_[0] == "# T"
+    assert not any("cnnviz-net" in source or "trained:" in source for source in sources_)
+    link = f"[{STRINGS['en']['widget']}](https://example.org/cnnviz/en/{small.name}/)"
+    assert sources_[sources_.index("After.") - 1] == link
 
 
 def test_admonitions_become_quotes_details_or_titles(small):
