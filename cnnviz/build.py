@@ -18,22 +18,18 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import CnnvizError
 from .jobs import Job, Report, run_jobs
+from .settings import read_settings
 from .store import Pruned, Store, write_if_changed
 from .workers import close_pool
 
 CACHE = Path(".cache", "cnnviz")
 """The cache folder, relative to the project's root; MkDocs watches nothing in it."""
-
-CACHE_MAX_MB = 200
-"""The cache's cap when ``extra.cnnviz.cache_max_mb`` is not set."""
 
 Opener = Callable[[str, str], AbstractContextManager[IO[bytes]]]
 
@@ -140,16 +136,9 @@ def cache_max_mb(extra: Mapping[str, Any]) -> float:
         extra: The ``extra`` mapping of the configuration.
 
     Returns:
-        ``extra.cnnviz.cache_max_mb``, or :data:`CACHE_MAX_MB` if it is not set.
+        ``extra.cnnviz.cache_max_mb``, or :data:`~cnnviz.settings.CACHE_MAX_MB` if unset.
 
     Raises:
         CnnvizError: The value is not a number of megabytes, 0 or more.
     """
-    value = (extra.get("cnnviz") or {}).get("cache_max_mb", CACHE_MAX_MB)
-    number = isinstance(value, int | float) and not isinstance(value, bool)
-    if not number or not math.isfinite(value) or value < 0:
-        raise CnnvizError(
-            "mkdocs.yml",
-            f"extra.cnnviz.cache_max_mb must be a number of megabytes, 0 or more, not {value!r}",
-        )
-    return value
+    return read_settings(extra).cache_max_mb

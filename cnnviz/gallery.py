@@ -29,6 +29,7 @@ from .errors import one_line
 from .jobs import Job
 from .markup import alt_text, markdown_text, title_value
 from .samples import sample_names, sample_path
+from .settings import read_settings
 from .stages import STAGES
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
@@ -102,7 +103,7 @@ def configured_gallery(
     Returns:
         The gallery's images.
     """
-    listed = (extra.get("cnnviz") or {}).get("gallery", [])
+    listed = list(read_settings(extra).gallery)
     return gallery_images(Path(root), listed, Path(docs_dir) / "assets" / "gallery")
 
 

@@ -17,13 +17,15 @@ from mkdocs.plugins import event_priority
 log = logging.getLogger("mkdocs.plugins.cnnviz")
 
 
+@event_priority(100)  # before any other hook reads a setting
 def on_config(config):
-    # A wrong cap stops the build at once, in one line, before anything is rendered.
-    from cnnviz.build import cache_max_mb
+    # A wrong setting under extra.cnnviz stops the build at once, in one line, before anything
+    # is rendered.
     from cnnviz.errors import CnnvizError
+    from cnnviz.settings import read_settings
 
     try:
-        cache_max_mb(config.extra)
+        read_settings(config.extra)
     except CnnvizError as error:
         raise PluginError(str(error)) from None
     return config
