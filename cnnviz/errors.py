@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 """Line breaks and other control characters: what would split or garble one line."""
 
 
 def one_line(text: str) -> str:
-    """Write line breaks and other control characters as escapes, e.g. a newline as ``\\n``.
+    """Write line breaks, other control characters and invisible format characters (Unicode
+    category Cf, such as a bidi override) as escapes, e.g. a newline as ``\\n``.
 
-    A file may be named ``"new\\nline.png"``; a message that names it must still be one line.
+    A file may be named ``"new\\nline.png"``; a message that names it must still be one line,
+    and one named with U+202E must not read backwards in a terminal.
 
     Args:
         text: Any text.
@@ -19,7 +22,8 @@ def one_line(text: str) -> str:
     Returns:
         The text, with each control character as Python would write it in a string literal.
     """
-    return CONTROL.sub(lambda match: repr(match.group(0))[1:-1], text)
+    text = CONTROL.sub(lambda match: repr(match.group(0))[1:-1], text)
+    return "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) == "Cf" else c for c in text)
 
 
 class CnnvizError(ValueError):

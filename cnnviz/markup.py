@@ -3,7 +3,10 @@
 A file may be named ``<img src=x onerror=alert(1)>.png``. Each function here makes such a name
 inert for one place in a page: running text, alt text, or a YAML front-matter value. A name may
 also hold a line break, which would end a heading or a front-matter line; running text and
-titles show each control character as its Unicode symbol instead (a newline as ``␊``).
+titles show each control character as its Unicode symbol instead (a newline as ``␊``). An
+invisible format character (Unicode category Cf: a bidi override such as U+202E, which can make
+``exe.png`` read as ``png.exe``, a zero-width space, a byte-order mark) is shown by its code
+point, ``⟨U+202E⟩``, so what a page shows is what the name holds.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import unicodedata
 
 from .errors import CONTROL
 
@@ -64,7 +68,12 @@ def title_value(text: str) -> str:
 
 
 def _visible(text: str) -> str:
-    return CONTROL.sub(lambda match: _symbol(ord(match.group(0))), text)
+    text = CONTROL.sub(lambda match: _symbol(ord(match.group(0))), text)
+    return "".join(_code_point(c) if unicodedata.category(c) == "Cf" else c for c in text)
+
+
+def _code_point(character: str) -> str:
+    return f"⟨U+{ord(character):04X}⟩"
 
 
 def _symbol(code: int) -> str:

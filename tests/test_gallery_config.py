@@ -23,6 +23,8 @@ pytestmark = pytest.mark.site
 
 HOSTILE = "<img src=x onerror=alert(1)>.png"
 NEWLINE = "new\nline.png"
+INVISIBLE = "rtl\u202egnp\u200b\u2066x\ufeff.exe.png"  # bidi override, zero-width, isolate, BOM
+SHOWN = "rtl⟨U+202E⟩gnp⟨U+200B⟩⟨U+2066⟩x⟨U+FEFF⟩.exe.png"
 KOREAN = "photos/고양이 사진.jpg"
 
 
@@ -50,6 +52,7 @@ def odd(tmp_path_factory):
     assert cv2.imwrite(str(root / "docs" / "assets" / "gallery" / HOSTILE), picture)
     encoded = cv2.imencode(".png", picture)[1].tobytes()
     (root / "docs" / "assets" / "gallery" / NEWLINE).write_bytes(encoded)
+    (root / "docs" / "assets" / "gallery" / INVISIBLE).write_bytes(encoded)
     (root / KOREAN).write_bytes(cv2.imencode(".jpg", picture)[1].tobytes())
     configure(root, [KOREAN])
     port, site_dir = free_port(), tmp_path_factory.mktemp("odd-site")
@@ -92,6 +95,25 @@ def test_a_line_break_in_a_name_stays_inside_the_page_heading(odd):
     shown = [unescape(re.sub(r"<[^>]+>", "", h)).rstrip("¶") for h in headings]  # no permalink
     assert shown == ["new␊line.png"]
     assert "<p>line.png" not in article
+
+
+def test_invisible_format_characters_in_a_name_are_shown_by_their_code_points(odd):
+    """A file named with U+202E, U+200B, U+2066 and U+FEFF: its page's <title>, <h1> and every
+    page's nav show each as ⟨U+…⟩, and no published page holds any of them."""
+    _, site_dir, _, _, slugs = odd
+    for prefix in ("", "en/"):
+        html = (site_dir / prefix / "gallery" / slugs[INVISIBLE] / "index.html").read_text()
+        title = unescape(re.search(r"<title>(.*?)</title>", html, re.S)[1])
+        assert title.startswith(SHOWN)
+        article = html[html.index("<article") :]
+        heading = re.search(r"<h1[^>]*>(.*?)</h1>", article, re.S)[1]
+        assert unescape(re.sub(r"<[^>]+>", "", heading)).rstrip("¶") == SHOWN
+    home = (site_dir / "index.html").read_text()
+    assert SHOWN in unescape(home)  # the nav lists it
+    for page in site_dir.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert not any(c in text for c in "\u202e\u200b\u2066"), page
+        assert "\ufeff" not in text, page
 
 
 def test_footer_links_are_named_with_the_title_escaped_once(odd):

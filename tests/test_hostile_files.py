@@ -7,6 +7,7 @@ instead of taking the machine down.
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import os
@@ -230,3 +231,20 @@ def test_a_build_with_hostile_gallery_files_ends_in_bounded_memory_and_names_eac
     strict = mkdocs_build_bounded(root, tmp_path / "strict", strict=True)
     assert strict.returncode != 0
     assert "Traceback" not in strict.stderr
+
+
+@pytest.mark.parametrize("character", ["\u202e", "\u200b", "\u2066", "\ufeff"])
+def test_invisible_format_characters_are_shown_in_markup_and_escaped_in_messages(character):
+    """Each Cf character of a name is written as ⟨U+…⟩ in a page's text and title, dropped from
+    alt text, and escaped in a one-line message, so none can reorder or hide what is shown."""
+    from cnnviz.errors import one_line
+    from cnnviz.markup import alt_text, markdown_text, title_value
+
+    name = f"a{character}b.png"
+    code = f"U+{ord(character):04X}"
+    assert character not in markdown_text(name)
+    assert html.unescape(markdown_text(name)) == f"a⟨{code}⟩b.png"
+    assert json.loads(title_value(name)) == f"a⟨{code}⟩b.png"
+    assert character not in alt_text(name)
+    assert one_line(name) == f"a\\u{ord(character):04x}b.png"
+    assert markdown_text("고양이 사진.png") == "고양이 사진&#46;png"  # Korean is left alone
