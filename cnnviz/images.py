@@ -41,7 +41,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .errors import ImageError
-from .inputs import MAX_FILE_BYTES, read_input
+from .inputs import IMAGE_MAGIC, MAX_FILE_BYTES, NOT_AN_IMAGE, image_head, read_input
 from .kernels import MAX_KERNEL_SIDE
 
 MAX_SIDE = 512
@@ -56,7 +56,7 @@ MIN_SIDE = MAX_KERNEL_SIDE + 1
 
 log = logging.getLogger(__name__)
 
-_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_PNG_MAGIC = IMAGE_MAGIC["PNG"]
 _JPEG_HUFFMAN = {0xC0, 0xC1, 0xC2, 0xC3}
 _JPEG_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
 
@@ -75,7 +75,9 @@ def load_gray(path: str | Path, *, max_side: int = MAX_SIDE) -> NDArray[np.float
         FileNotFoundError: The file does not exist.
         ImageError: The file is not a usable image; the message names it and the problem.
     """
-    data = read_input(path, limit=MAX_FILE_BYTES, error=ImageError, kind="image file").data
+    data = read_input(
+        path, limit=MAX_FILE_BYTES, error=ImageError, kind="image file", head=image_head
+    ).data
     return decode_gray(data, source=path, max_side=max_side)
 
 
@@ -133,9 +135,9 @@ def _sniff(data: bytes, source: str | Path) -> tuple[str, int, int]:
     try:
         if data.startswith(_PNG_MAGIC):
             return "PNG", *_png_size(data)
-        if data.startswith(b"\xff\xd8\xff"):
+        if data.startswith(IMAGE_MAGIC["JPEG"]):
             return "JPEG", *_jpeg_size(data)
-        if data.startswith(b"BM"):
+        if data.startswith(IMAGE_MAGIC["BMP"]):
             width, height = struct.unpack_from("<ii", data, 18)
             return "BMP", width, abs(height)
         if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
@@ -144,7 +146,7 @@ def _sniff(data: bytes, source: str | Path) -> tuple[str, int, int]:
         raise ImageError(source, "corrupt image: the file ends inside its header") from None
     except ValueError as error:
         raise ImageError(source, str(error)) from None
-    raise ImageError(source, "not an image: the content is not PNG, JPEG, BMP or WebP")
+    raise ImageError(source, NOT_AN_IMAGE)
 
 
 def _png_size(data: bytes) -> tuple[int, int]:

@@ -18,6 +18,7 @@ import hashlib
 import os
 import stat
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,35 @@ REMEMBERED_BYTES = 256 * 2**20
 """How many bytes of recently read files are kept for reuse; the latest file is always kept."""
 
 _CHUNK = 2**20
+
+IMAGE_MAGIC = {
+    "PNG": b"\x89PNG\r\n\x1a\n",
+    "JPEG": b"\xff\xd8\xff",
+    "BMP": b"BM",
+}
+"""The first bytes of each image format the site reads, but WebP (``RIFF····WEBP``)."""
+
+NOT_AN_IMAGE = "not an image: the content is not PNG, JPEG, BMP or WebP"
+
+Head = Callable[[bytes], "str | None"]
+"""A check of a file's first bytes: the problem with the file, or ``None``."""
+
+
+def image_head(head: bytes) -> str | None:
+    """The problem with a file whose content starts with ``head``, if no image format does.
+
+    Args:
+        head: The file's first bytes (up to a megabyte).
+
+    Returns:
+        :data:`NOT_AN_IMAGE`, or ``None`` for an image's start or an empty file (which the
+        decoder names as such).
+    """
+    if not head or any(head.startswith(magic) for magic in IMAGE_MAGIC.values()):
+        return None
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return None
+    return NOT_AN_IMAGE
 
 
 @dataclass(frozen=True)
@@ -54,6 +84,7 @@ def read_input(
     limit: int = MAX_FILE_BYTES,
     error: type[CnnvizError] = CnnvizError,
     kind: str = "file",
+    head: Head | None = None,
 ) -> Input:
     """Check that ``path`` is a regular file of at most ``limit`` bytes, then read and hash it.
 
@@ -66,6 +97,8 @@ def read_input(
         limit: The most bytes the file may hold.
         error: The error class to raise for an unusable file, e.g. ``ImageError``.
         kind: What the file should be, for messages: ``"is a directory, not an image file"``.
+        head: A check of the first megabyte, made before the rest is read (see
+            :func:`image_head`): a file of junk is refused without reading it whole.
 
     Returns:
         The bytes and their SHA-256.
@@ -83,7 +116,7 @@ def read_input(
     if identity in _remembered:
         _remembered.move_to_end(identity)
         return _remembered[identity]
-    result = _read(path, limit, error, kind)
+    result = _read(path, limit, error, kind, head)
     _remember(identity, result)
     return result
 
@@ -99,7 +132,9 @@ def _check(
         raise error(path, f"{info.st_size:,} bytes is too large; the limit is {limit:,}")
 
 
-def _read(path: str | Path, limit: int, error: type[CnnvizError], kind: str) -> Input:
+def _read(
+    path: str | Path, limit: int, error: type[CnnvizError], kind: str, head: Head | None
+) -> Input:
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
         handle = os.open(path, flags)
@@ -112,6 +147,8 @@ def _read(path: str | Path, limit: int, error: type[CnnvizError], kind: str) -> 
             size += len(chunk)
             if size > limit:  # it grew while being read, or stat did not know its size (/proc)
                 raise error(path, f"grew past the limit of {limit:,} bytes while being read")
+            if head is not None and not chunks and (problem := head(chunk)):
+                raise error(path, problem)
             digest.update(chunk)
             chunks.append(chunk)
     return Input(b"".join(chunks), digest.hexdigest())

@@ -267,7 +267,7 @@ def _input_digest(params: Mapping[str, Any]) -> str | None:
     if path is None:
         return None  # a drawn sample: samples.py, already in the sources, decides its pixels
     try:  # checked before it is read; the render reuses these very bytes
-        return inputs.read_input(path).digest
+        return inputs.read_input(path, head=inputs.image_head).digest  # junk: first MB only
     except FileNotFoundError:
         return "unreadable: no such file"  # the render will report the problem
     except CnnvizError as error:

@@ -248,3 +248,49 @@ def test_invisible_format_characters_are_shown_in_markup_and_escaped_in_messages
     assert character not in alt_text(name)
     assert one_line(name) == f"a\\u{ord(character):04x}b.png"
     assert markdown_text("고양이 사진.png") == "고양이 사진&#46;png"  # Korean is left alone
+
+
+def test_junk_named_png_is_refused_from_its_first_bytes_without_reading_the_rest(tmp_path):
+    """A 200 MB file of junk named .png: keying its gallery figures and loading it each read
+    only the first chunk (peak traced memory under 4 MB) and refuse it in one line; a real
+    image behind the same check still loads."""
+    import tracemalloc
+
+    from cnnviz.images import load_gray
+
+    junk = tmp_path / "junk.png"
+    with junk.open("wb") as file:
+        file.write(b"GIF89a not one of ours")
+        file.truncate(200 * 2**20)
+    tracemalloc.start()
+    try:
+        key = jobs._input_digest({"path": str(junk)})
+        with pytest.raises(ImageError) as caught:
+            load_gray(junk)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert key == f"unreadable: {inputs.NOT_AN_IMAGE}"
+    assert str(caught.value) == f"{junk}: {inputs.NOT_AN_IMAGE}"
+    assert peak < 4 * 2**20
+    photo = tmp_path / "photo.png"
+    assert cv2.imwrite(str(photo), np.full((40, 50, 3), 128, np.uint8))
+    assert load_gray(photo).shape == (40, 50)
+
+
+@pytest.mark.parametrize(
+    ("head", "problem"),
+    [
+        (b"\x89PNG\r\n\x1a\nrest", None),
+        (b"\xff\xd8\xff\xe0rest", None),
+        (b"BMrest", None),
+        (b"RIFF\x00\x00\x00\x00WEBPrest", None),
+        (b"", None),
+        (b"GIF89a", "not an image"),
+        (b"<html>", "not an image"),
+        (b"RIFF\x00\x00\x00\x00WAVE", "not an image"),
+    ],
+)
+def test_an_image_is_known_from_its_magic_bytes(head, problem):
+    found = inputs.image_head(head)
+    assert (found is None) if problem is None else found.startswith(problem)
