@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -20,12 +21,12 @@ fcntl = pytest.importorskip("fcntl")
 pytestmark = pytest.mark.site
 
 
-def start_build(root: Path, site: Path) -> subprocess.Popen[str]:
+def start_build(root: Path, site: Path, **env: str) -> subprocess.Popen[str]:
     command = [sys.executable, "-m", "mkdocs", "build", "-f", str(root / "mkdocs.yml")]
     return subprocess.Popen(
         [*command, "-d", str(site)],
         cwd=root,
-        env={**os.environ, **MKDOCS_ENV, "PYTHONPATH": str(root)},
+        env={**os.environ, **MKDOCS_ENV, "PYTHONPATH": str(root), **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -85,20 +86,56 @@ def owner_record(root: Path, pid: int) -> Path:
     return root / ".cache" / "cnnviz" / "owners" / f"{pid}.json"
 
 
+def noted_folders(root: Path, pid: int) -> list[Path]:
+    try:
+        return [Path(f) for f in json.loads(owner_record(root, pid).read_text())["folders"]]
+    except (OSError, ValueError, KeyError):
+        return []
+
+
 def wait_for_temporary_folder(root: Path, build: subprocess.Popen[str]) -> Path:
-    """The mkdocs-gen-files folder that ``build`` notes for itself, once it exists."""
+    """The mkdocs-gen-files folder of ``build``, inside the folder it noted for itself, once
+    it exists."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        assert build.poll() is None, "the build ended before noting its folder"
-        try:
-            folders = json.loads(owner_record(root, build.pid).read_text())["folders"]
-        except (OSError, ValueError, KeyError):
-            folders = []
-        found = [Path(f) for f in folders if "mkdocs_gen_files_" in f and Path(f).is_dir()]
-        if found:
-            return found[0]
-        time.sleep(0.05)
+        assert build.poll() is None, "the build ended before making its folder"
+        for own in noted_folders(root, build.pid):
+            found = sorted(own.glob("mkdocs_gen_files_*")) if own.is_dir() else []
+            if found:
+                return found[0]
+        time.sleep(0.02)
     raise AssertionError("no temporary folder was noted")
+
+
+@pytest.mark.parametrize("moment", ["at its first note", "while the gen scripts run", "later"])
+def test_a_build_killed_at_any_moment_leaves_no_folder_after_the_next(root, tmp_path, moment):
+    """kill -9 of a cold build under its own TMPDIR, as soon as it has noted its folder, while
+    mkdocs-gen-files' folder exists and the gen scripts run, or seconds later: every folder
+    it made in TMPDIR is noted, and the next build leaves none of them."""
+    temporary = tmp_path / "temporary"
+    temporary.mkdir()
+    shutil.rmtree(root / ".cache" / "cnnviz" / "objects", ignore_errors=True)  # a cold build
+    build = start_build(root, tmp_path / "killed", TMPDIR=str(temporary))
+    if moment == "at its first note":
+        deadline = time.monotonic() + 120
+        while not noted_folders(root, build.pid) and time.monotonic() < deadline:
+            time.sleep(0.005)
+    else:
+        wait_for_temporary_folder(root, build)
+        time.sleep(0 if moment == "while the gen scripts run" else 4)
+    assert build.poll() is None, "the build ended before it was killed"
+    build.kill()
+    build.communicate()
+    left = made_in(temporary)
+    assert left, "the build made no temporary folder"
+    assert set(left) <= set(noted_folders(root, build.pid))
+    finish(start_build(root, tmp_path / "next", TMPDIR=str(temporary)))
+    assert made_in(temporary) == []
+
+
+def made_in(temporary: Path) -> list[Path]:
+    """What builds made in a temporary folder, but torch's own lasting cache there."""
+    return sorted(p for p in temporary.iterdir() if not p.name.startswith("torchinductor_"))
 
 
 def test_what_a_killed_build_left_is_removed_by_the_next_build(root, tmp_path):

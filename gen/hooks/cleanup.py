@@ -7,9 +7,13 @@ temporary folders that builds make outside the project.
   that no other build of the project is writing, and removes every `.tmp` there.
 - Temporary folders. mkdocs-gen-files writes the generated pages into a `mkdocs_gen_files_*`
   folder, and `mkdocs serve` builds into a `mkdocs_*` folder, both in the system's temporary
-  folder; a killed process leaves them. Each build notes its folders in
-  `.cache/cnnviz/owners/<pid>.json`, and a later build removes the folders of every process
-  that no longer runs.
+  folder; a killed process leaves them. Each process makes one folder of its own there,
+  `mkdocs_cnnviz_*`, as soon as its configuration loads, notes it in
+  `.cache/cnnviz/owners/<pid>.json` and makes it the process's temporary folder, so that
+  mkdocs-gen-files' folder, and every other made while the gen scripts run, is made inside it:
+  a kill at any moment leaves nothing that is not noted. (`mkdocs serve` notes its site folder
+  too.) A later build removes the folders of every process that no longer runs, and a process
+  that ends removes its own.
 - SIGTERM stops `mkdocs build` and `mkdocs serve` as Ctrl-C does, so that MkDocs and
   mkdocs-gen-files remove their folders themselves.
 """
@@ -36,6 +40,7 @@ except ImportError:  # not POSIX: the cache is not swept
 log = logging.getLogger("mkdocs.plugins.cnnviz")
 
 _TEMPORARY = ("mkdocs_gen_files_", "mkdocs_")  # what may be removed: MkDocs' own folders
+_OWN = "mkdocs_cnnviz_"  # the prefix of each process's own temporary folder
 _cache_lock = _support.HeldFolder()  # the cache folder, locked shared, while a build runs
 _serving: list[bool] = []
 
@@ -70,18 +75,39 @@ def on_config(config):
     _remove_folders_of_dead_builds(cache)
     if _serving:
         _note(cache, config.site_dir)
+    _use_own_folder(cache)
     return config
 
 
-@event_priority(-10)  # after mkdocs-gen-files made its folder
-def on_files(files, config):
-    folder = getattr(getattr(config.plugins.get("gen-files"), "_dir", None), "name", None)
-    if folder:
-        _note(_cache(config), folder)
-    return files
+on_post_build, on_build_error, _release_cache = _cache_lock.end_events()
 
 
-on_post_build, on_build_error, on_shutdown = _cache_lock.end_events()
+def on_shutdown():
+    _release_cache()
+    own = tempfile.tempdir
+    tempfile.tempdir = None
+    if own and Path(own).name.startswith(_OWN):
+        shutil.rmtree(own, ignore_errors=True)
+
+
+def _use_own_folder(cache):
+    """Make this process's temporary folder one of its own, noted before anything is made in
+    it; a rebuild under `mkdocs serve` keeps the same one."""
+    own = tempfile.tempdir
+    if own and Path(own).name.startswith(_OWN) and Path(own).is_dir():
+        return
+    own = tempfile.mkdtemp(prefix=_OWN, dir=_system_temp())
+    _note(cache, own)
+    tempfile.tempdir = own
+
+
+def _system_temp():
+    """The system's temporary folder, as TMPDIR and the platform decide, not this process's."""
+    saved, tempfile.tempdir = tempfile.tempdir, None
+    try:
+        return tempfile.gettempdir()
+    finally:
+        tempfile.tempdir = saved
 
 
 def _sweep(cache):
@@ -127,7 +153,7 @@ def _remove_folders_of_dead_builds(cache):
 
 def _removable(folder):
     path = Path(folder)
-    in_temp = path.parent == Path(tempfile.gettempdir())
+    in_temp = path.parent == Path(_system_temp())
     return in_temp and path.name.startswith(_TEMPORARY) and path.is_dir()
 
 
