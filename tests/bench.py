@@ -18,7 +18,8 @@ Beside them: the time to render every result once in one process and to import t
 matplotlib and OpenCV, from which the cold target is built; a peer's figure (Udacity's three
 notebooks run by nbconvert on this machine, 15 to 17 s); whether the cold builds wrote
 identical figures; the gallery's scale run (10, 50 and 100 generated images, cold and warm);
-the image bytes each page ships; and the playground's timings.
+the image bytes each page ships; the train lesson's run on one thread; and the playground's
+and the trained network's timings in Chromium.
 
 `make bench SCALE=no` leaves out the scale run, which takes most of the benchmark's time.
 """
@@ -38,6 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_playground  # noqa: E402
+import bench_trained  # noqa: E402
 from project import copy_project, edit  # noqa: E402
 
 RUNS, COLD_RUNS, SCALE_WARM_RUNS = 8, 3, 3
@@ -280,8 +282,37 @@ def main() -> None:
         flag = "  over 400 KB" if size > PAGE_LIMIT else ""
         print(f"{name:40} {size:12,}{flag}")
     print()
+    train_lesson()
     bench_playground.main([str(work / "cold-0")])
+    bench_trained.main(str(work / "cold-0"))
     shutil.rmtree(work, ignore_errors=True)
+
+
+TRAIN_LIMIT = 20.0  # seconds of one core for the train lesson's training
+TRAIN_RUN = """
+import time
+from cnnviz import lessons
+start = time.process_time()
+lessons.run_lesson(lessons.read_lesson("train"), {})
+print(time.process_time() - start)
+"""
+
+
+def train_lesson(runs: int = 3) -> None:
+    """CPU seconds of the train lesson's whole run (drawing its data, training, every cell
+    after), each in a fresh process: an upper bound on its training, against 20 s."""
+    seconds = []
+    for _ in range(runs):
+        done = subprocess.run(
+            [sys.executable, "-c", TRAIN_RUN], capture_output=True, text=True, check=True, env=ENV
+        )
+        seconds.append(float(done.stdout.split()[-1]))
+    median = statistics.median(seconds)
+    print(
+        f"train lesson, whole run on one thread: {median:.2f} s CPU median of {runs} "
+        f"(fastest {min(seconds):.2f} s); training target ≤ {TRAIN_LIMIT:.0f} s: "
+        f"{_met(median <= TRAIN_LIMIT)}"
+    )
 
 
 def report(times: dict[str, list[float]], once: dict[str, float]) -> None:
