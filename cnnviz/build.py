@@ -83,6 +83,7 @@ def generate(
         beside_cache: Target prefixes whose files go into the cache folder instead of the
             site, each with what such a file holds when its recipe failed and nothing good was
             ever computed, e.g. ``{"outputs/": b"(not computed: see the build log)\\n"}``.
+            While such a recipe fails, ``<file>.stale`` beside it holds the failure's line.
     """
     results, report, repeat = _results(name, jobs, root)
     for line in [*([] if repeat else problems), *report.errors()]:
@@ -90,14 +91,30 @@ def generate(
     log.info("cnnviz %s: %s", name, report.summary())
     files = dict(compose(results) if compose else results)
     beside = beside_cache or {}
+    failed = dict(report.failures)
     for job in jobs:
         prefix = next((p for p in beside if job.target.startswith(p)), None)
         if prefix is not None:
             data = files.pop(job.target) if job.target in files else beside[prefix]
-            write_if_changed(root / CACHE / job.target, data)
+            beside_file = root / CACHE / job.target
+            write_if_changed(beside_file, data)
+            _mark_stale(beside_file, job.target in report.stale, failed.get(job.target))
     for target, data in files.items():
         with open_file(target, "wb") as file:
             file.write(data)
+
+
+STALE = ".stale"
+"""The suffix of the file beside a result in the cache folder that says its recipe failed and
+the result is the last good one; it holds the failure's one line."""
+
+
+def _mark_stale(path: Path, stale: bool, message: str | None) -> None:
+    marker = path.with_name(path.name + STALE)
+    if not stale:
+        marker.unlink(missing_ok=True)
+    elif message is not None or not marker.exists():  # a repeat keeps the first message
+        write_if_changed(marker, (message or "failed").encode())
 
 
 def _results(name: str, jobs: Sequence[Job], root: Path) -> tuple[dict[str, bytes], Report, bool]:

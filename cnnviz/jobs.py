@@ -80,6 +80,8 @@ class Report:
         failures: ``(target, message)`` for each recipe that raised.
         failed_again: Results not even tried, because the same key already failed in this
             process and was reported then (static-i18n builds each language in turn).
+        stale: Targets whose recipe failed, now or before, and whose bytes, if any, are the
+            last good ones.
         workers: How many worker processes rendered; 0 if this process did.
         seconds: Wall time of the whole call.
     """
@@ -88,6 +90,7 @@ class Report:
     cached: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
     failed_again: int = 0
+    stale: list[str] = field(default_factory=list)
     workers: int = 0
     seconds: float = 0.0
 
@@ -105,7 +108,9 @@ class Report:
         """What a second run of the same jobs reports when it reuses this run's results: no
         render, each result from the cache, and each failure as already reported."""
         failed = len(self.failures) + self.failed_again
-        return Report(cached=self.rendered + self.cached, failed_again=failed)
+        return Report(
+            cached=self.rendered + self.cached, failed_again=failed, stale=list(self.stale)
+        )
 
     def summary(self) -> str:
         """One log line: counts and time."""
@@ -232,6 +237,7 @@ def _collect(
         if data is not None:
             cache.remember(job.target, key)
         else:
+            report.stale.append(job.target)
             data = cache.last_good(job.target)
         if data is not None:
             results[job.target] = data

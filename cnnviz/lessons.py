@@ -30,13 +30,14 @@ import os
 import re
 import sys
 import tempfile
+import traceback
 import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import CnnvizError
+from .errors import CnnvizError, from_root
 
 LESSON_DIR = Path(__file__).resolve().parents[1] / "docs" / "lessons"
 """Where the lessons' sources live, beside the pages that show them."""
@@ -408,18 +409,28 @@ def _lesson_drawings() -> tuple[Drawing, ...]:
 
 
 def _run_cell(path: Path, cell: Cell, namespace: dict[str, Any]) -> str:
-    # Blank lines before the code keep the file's line numbers in a traceback.
-    code = compile("\n" * (cell.line - 1) + "\n".join(cell.lines), str(path), "exec")
     printed = io.StringIO()
     try:
+        # Blank lines before the code keep the file's line numbers in a traceback.
+        code = compile("\n" * (cell.line - 1) + "\n".join(cell.lines), str(path), "exec")
         with contextlib.redirect_stdout(printed), warnings.catch_warnings():
             warnings.simplefilter("error")  # a lesson must run cleanly, as in a notebook
             exec(code, namespace)
     except Exception as error:
-        raise LessonError(
-            f"{path}, cell {cell.name!r}", f"{type(error).__name__}: {error}"
-        ) from error
+        raise _cell_error(path, cell, error) from error
     return printed.getvalue()
+
+
+def _cell_error(path: Path, cell: Cell, error: Exception) -> LessonError:
+    """The lesson file and line where the cell failed, from the project's root, the cell's
+    name, then the error."""
+    if isinstance(error, SyntaxError):
+        line, problem = error.lineno or cell.line, error.msg
+    else:
+        frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == str(path)]
+        line, problem = (frames[-1].lineno if frames else cell.line), str(error)
+    place = f"{from_root(path)}:{line}"
+    return LessonError(place, f"cell {cell.name!r}: {type(error).__name__}: {problem}")
 
 
 @contextlib.contextmanager

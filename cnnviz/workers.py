@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .deps import PACKAGE
-from .errors import CnnvizError
+from .errors import CnnvizError, code_place
 
 if TYPE_CHECKING:
     from .jobs import Job
@@ -196,7 +196,8 @@ def serve() -> None:
 
 
 def describe(error: Exception) -> str:
-    """Say in one line why a render failed: the message alone for a bad input, else the type too.
+    """Say in one line why a render failed: the message alone for a bad input, else where in
+    the project's code (``cnnviz/figures.py:312``) and the type too.
 
     Args:
         error: What the recipe raised.
@@ -206,7 +207,8 @@ def describe(error: Exception) -> str:
     """
     if isinstance(error, CnnvizError | FileNotFoundError):
         return str(error)
-    return f"{type(error).__name__}: {error}"
+    place = code_place(error)
+    return f"{place + ': ' if place else ''}{type(error).__name__}: {error}"
 
 
 class _Worker:

@@ -213,8 +213,8 @@ def test_a_bad_cache_cap_stops_the_build_in_one_line(tmp_path):
 @pytest.mark.site
 def test_failures_in_workers_are_one_line_each_and_fail_a_strict_build(tmp_path, monkeypatch):
     """Every feature map raising, drawn by the two workers CNNVIZ_WORKERS asks for: the
-    lesson and the gallery each log one error line naming the figures and the exception, no
-    traceback, and --strict fails."""
+    lesson and the gallery each log one error line naming the figures, the file and line of
+    the raise and the exception, no traceback, and --strict fails."""
     root = copy_project(tmp_path / "project")
     figures = root / "cnnviz" / "figures.py"
     figures.write_text(
@@ -227,12 +227,10 @@ def test_failures_in_workers_are_one_line_each_and_fail_a_strict_build(tmp_path,
     assert "Traceback" not in result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("ERROR")]
     assert len(errors) == 2, result.stderr
-    assert re.fullmatch(
-        r"ERROR +- +cnnviz: figures/conv.png and \d+ more: RuntimeError: maps broke", errors[0]
-    )
-    assert re.fullmatch(
-        r"ERROR +- +cnnviz: gallery/\S+/conv.png and \d+ more: RuntimeError: maps broke", errors[1]
-    )
+    line = len(figures.read_text().splitlines())  # the raise, named from the project's root
+    where = rf"cnnviz/figures\.py:{line}: RuntimeError: maps broke"
+    assert re.fullmatch(rf"ERROR +- +cnnviz: figures/conv.png and \d+ more: {where}", errors[0])
+    assert re.fullmatch(rf"ERROR +- +cnnviz: gallery/\S+/conv.png and \d+ more: {where}", errors[1])
     assert re.search(r"cnnviz lesson: .* rendered by 2 workers, .* failed", result.stderr)
     assert re.search(r"cnnviz gallery: .* rendered by 2 workers, .* failed", result.stderr)
     assert "Aborted with 2 errors in strict mode" in result.stdout + result.stderr

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -94,13 +95,16 @@ def test_a_code_edit_changes_exactly_the_keys_that_reach_it(copy, path, old, new
     assert {target for target in before if before[target] != after[target]} == changed
 
 
+BROKE = r"figures/relu-curve.png: cnnviz/figures.py:\d+: RuntimeError: curve broke"
+
+
 def test_input_image_bytes_enter_the_key(copy, tmp_path):
     """Changing one byte of an input file changes its key; the file's name does not matter."""
     image = tmp_path / "photo.png"
-    image.write_bytes(b"\x89PNG first")
+    image.write_bytes(b"\x89PNG\r\n\x1a\n first")
     job = copy.Job("gallery/x/conv.png", "feature_maps", {"stage": "conv", "path": str(image)})
     first = copy.job_key(job)
-    image.write_bytes(b"\x89PNG other")
+    image.write_bytes(b"\x89PNG\r\n\x1a\n other")
     assert copy.job_key(job) != first
 
 
@@ -186,7 +190,10 @@ def test_a_failing_recipe_keeps_the_last_good_result(copy, tmp_path):
     forget_cnnviz()
     jobs_module = importlib.import_module("cnnviz.jobs")
     results, report = jobs_module.run_jobs(jobs, cache)
-    assert report.errors() == ["figures/relu-curve.png: RuntimeError: curve broke"]
+    (error,) = report.errors()  # where in the code it raised, then what
+    assert re.fullmatch(
+        r"figures/relu-curve.png: cnnviz/figures.py:\d+: RuntimeError: curve broke", error
+    )
     assert results[CURVE[0]] == good[CURVE[0]]
     assert results[OUTPUTS[0]] == good[OUTPUTS[0]]
 
@@ -431,7 +438,10 @@ def test_a_failing_recipe_is_one_line_wherever_it_runs(copy, tmp_path, processes
     forget_cnnviz()
     jobs_module = importlib.import_module("cnnviz.jobs")
     results, report = jobs_module.run_jobs(jobs, cache, workers=processes)
-    assert report.errors() == ["figures/relu-curve.png: RuntimeError: curve broke"]
+    (error,) = report.errors()  # where in the code it raised, then what
+    assert re.fullmatch(
+        r"figures/relu-curve.png: cnnviz/figures.py:\d+: RuntimeError: curve broke", error
+    )
     assert (report.rendered, report.workers) == (1, processes if processes > 1 else 0)
     assert results[CURVE[0]] == good[CURVE[0]]
     assert results[OUTPUTS[0]] == good[OUTPUTS[0]]

@@ -145,15 +145,22 @@ def test_running_a_lesson_keeps_what_each_cell_printed(folder):
 
 
 def test_a_failing_cell_is_named_with_its_file_and_error(folder):
-    """A cell that raises stops the run with one line: the file, the cell and the error; the
-    traceback's line numbers are the source's."""
-    name = write(folder, "# %% one\nx = 1\n\n# %% two\nx = 1 / 0\n")
+    """A cell that raises stops the run with one line: the file and line, the cell and the
+    error; the traceback's line numbers are the source's. A syntax error names its line too,
+    and a file of the project is named from the project's root (docs/lessons/...)."""
+    name = write(folder, "# %% one\nx = 1\n\n# %% two\ny = 2\nx = 1 / 0\n")
     with pytest.raises(LessonError) as caught:
         lessons.run_lesson(lessons.read_lesson(name, folder), {})
-    assert (
-        str(caught.value) == f"{folder / 'bad.py'}, cell 'two': ZeroDivisionError: division by zero"
-    )
-    assert caught.value.__cause__.__traceback__.tb_next.tb_lineno == 5
+    expected = f"{folder / 'bad.py'}:6: cell 'two': ZeroDivisionError: division by zero"
+    assert str(caught.value) == expected
+    assert caught.value.__cause__.__traceback__.tb_next.tb_lineno == 6
+    name = write(folder, "# %% one\nx = 1\n\n# %% two\ny = (\n")
+    with pytest.raises(LessonError) as caught:
+        lessons.run_lesson(lessons.read_lesson(name, folder), {})
+    assert str(caught.value).startswith(f"{folder / 'bad.py'}:5: cell 'two': SyntaxError: ")
+    inside = lessons.LESSON_DIR / "conv.py"
+    error = lessons._cell_error(inside, lessons.read_lesson("conv").cell("weight"), ValueError("x"))
+    assert str(error).startswith("docs/lessons/conv.py:")
 
 
 def test_a_warning_in_a_cell_fails_it(folder):

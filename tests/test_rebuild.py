@@ -4,18 +4,15 @@ surviving broken code and broken images while it keeps serving the last good fig
 from __future__ import annotations
 
 import os
-import queue
 import re
 import subprocess
 import sys
-import threading
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import MKDOCS_ENV, free_port, mkdocs_build
+from conftest import MKDOCS_ENV, mkdocs_build
 from project import copy_project, edit
+from serving import Server
 
 pytestmark = pytest.mark.site
 
@@ -81,56 +78,11 @@ def test_a_warm_build_draws_nothing_and_imports_neither_torch_nor_matplotlib(pro
     assert all(" 0 rendered" in line for line in counts)
 
 
-class Server:
-    """`mkdocs serve` on a copy of the project, with its log collected line by line."""
-
-    def __init__(self, root: Path) -> None:
-        self.port = free_port()
-        env = {**os.environ, **MKDOCS_ENV, "PYTHONPATH": str(root)}
-        command = [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{self.port}"]
-        self.process = subprocess.Popen(
-            command, cwd=root, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
-        )
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.log: list[str] = []
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self) -> None:
-        for line in self.process.stderr:
-            self.lines.put(line)
-
-    def wait_for(self, text: str, limit: float = 300) -> str:
-        """Read the log until a line holds ``text``; the limit only guards against a hang."""
-        deadline = time.monotonic() + limit
-        while time.monotonic() < deadline:
-            try:
-                line = self.lines.get(timeout=1)
-            except queue.Empty:
-                assert self.process.poll() is None, "mkdocs serve died:\n" + "".join(self.log)
-                continue
-            self.log.append(line)
-            if text in line:
-                return line
-        raise AssertionError(f"no {text!r} in the log:\n" + "".join(self.log))
-
-    def get(self, path: str, timeout: float = 120) -> bytes:
-        """Fetch a page; the timeout fails the test when the server holds the request."""
-        address = f"http://127.0.0.1:{self.port}/{path}"
-        with urllib.request.urlopen(address, timeout=timeout) as response:
-            assert response.status == 200
-            return response.read()
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
-        self.reader.join(timeout=30)
-        self.process.stderr.close()
-
-
 def test_serve_rebuilds_with_fresh_code_and_survives_failures(tmp_path):
     """Under `mkdocs serve`: an edit to cnnviz is drawn at once (in one language pass only);
-    a figure whose code raises logs one error naming it and keeps its last good bytes; a bad
+    a figure whose code raises logs one error naming it and the file and line of the raise, and
+    keeps its last good bytes; a lesson whose cell raises is named by file and line, and its
+    page shows the last good outputs under a notice that says so, until it is fixed; a bad
     gallery image logs its one-line message; and the server keeps serving throughout."""
     root = copy_project(tmp_path / "project")
     server = Server(root)
@@ -154,10 +106,30 @@ def test_serve_rebuilds_with_fresh_code_and_survives_failures(tmp_path):
         )
         since = len(server.log)
         error = server.wait_for("ERROR")
-        assert error.strip() == "ERROR   -  cnnviz: figures/relu-curve.png: RuntimeError: boom"
+        raised = (root / FIGURES).read_text().splitlines().index("    raise RuntimeError('boom')")
+        expected = (
+            f"cnnviz: figures/relu-curve.png: cnnviz/figures.py:{raised + 1}: RuntimeError: boom"
+        )
+        assert error.strip() == f"ERROR   -  {expected}"
         server.wait_for("Reloading browsers")
         assert sum("ERROR" in line for line in server.log[since:]) == 1  # once, not per language
         assert server.get("figures/relu-curve.png") == recoloured
+
+        lesson = root / "docs" / "lessons" / "relu.py"
+        good = lesson.read_text()
+        lesson.write_text(good + "\n# %% broken\nraise ValueError('lesson broke')\n")
+        line = len(lesson.read_text().splitlines())
+        error = server.wait_for("lesson broke")
+        assert f"docs/lessons/relu.py:{line}: cell 'broken': ValueError: lesson broke" in error
+        server.wait_for("Reloading browsers")
+        for page in ("relu/", "en/relu/"):  # the last good outputs, and a notice that says so
+            html = server.get(page).decode()
+            assert html.count('class="admonition failure"') == 1
+            assert f"docs/lessons/relu.py:{line}" in html
+            assert "cnnviz-output" in html or "<pre" in html
+        lesson.write_text(good)
+        server.wait_for("Reloading browsers")
+        assert 'class="admonition failure"' not in server.get("relu/").decode()
 
         (root / "docs" / "assets" / "gallery" / "notes.png").write_text("not a picture")
         error = server.wait_for("notes.png")

@@ -48,7 +48,22 @@ def on_page_markdown(markdown, page, config, files):
         markdown = lessons.page_markdown(markdown, lesson, language, outputs, strings)
     except lessons.LessonError as error:
         raise PluginError(f"{page.file.src_uri}: {error}") from None
-    return _with_downloads(markdown, name, page, config, strings)
+    markdown = _with_downloads(markdown, name, page, config, strings)
+    return _with_stale_notice(markdown, ROOT / CACHE / "lessons" / f"{name}.json", strings)
+
+
+def _with_stale_notice(markdown, outputs, strings):
+    """While the lesson's last run failed, say so above everything its cells show: the
+    outputs are the last good run's, and why the new code fails."""
+    from cnnviz.build import STALE
+
+    try:
+        failure = outputs.with_name(outputs.name + STALE).read_text(encoding="utf-8")
+    except OSError:
+        return markdown
+    title, _, rest = markdown.partition("\n")
+    notice = f'!!! failure "{strings["stale"]}"\n\n    `{" ".join(failure.split())}`\n'
+    return f"{title}\n\n{notice}\n{rest}"
 
 
 def _language(config):
