@@ -898,7 +898,7 @@ def plot_filter_rows(
 
     Args:
         rows: Stacks ``(N, kh, kw)``, e.g. the learned filters and the hand-made ones.
-        labels: A symbol for each stack, written left of its first filter.
+        labels: A letter for each stack: its filters are titled ``w_1``, ``w_2``, ...
         narrow: Three filters to a row, for a phone's screen.
 
     Returns:
@@ -908,18 +908,18 @@ def plot_filter_rows(
     blocks = [-(-len(stack) // columns) for stack in rows]
     width = NARROW + 0.6 if narrow else WIDTH
     side = (width - 1.2) / columns
-    fig = Figure(figsize=(width, sum(blocks) * (side + 0.15) + 0.2), layout="constrained")
+    fig = Figure(figsize=(width, sum(blocks) * (side + 0.4) + 0.2), layout="constrained")
     grid = fig.subplots(sum(blocks), columns, squeeze=False)
     first = 0
     for stack, label, count in zip(rows, labels, blocks, strict=True):
         axes = grid[first : first + count].ravel()
         limit = float(np.abs(stack).max()) or 1.0
-        for ax, kernel in zip(axes, stack, strict=False):
+        for number, (ax, kernel) in enumerate(zip(axes, stack, strict=False), start=1):
             shown = _show(ax, kernel, SIGNED, limit)
+            ax.set_title(f"${label}_{{{number}}}$", fontsize=12)
             _bare(ax)
         for ax in axes[len(stack) :]:
             ax.set_axis_off()
-        axes[0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=12)
         fig.colorbar(shown, ax=list(axes), shrink=0.9)
         first += count
     return fig
@@ -957,7 +957,8 @@ def plot_stages(
             _bare(ax)
         for ax in axes[len(maps) :]:
             ax.set_axis_off()
-        axes[0].set_ylabel(symbol, rotation=0, ha="right", va="center", fontsize=11)
+        lone = len(symbol) <= len("$\\star$")  # a lone ⋆ is small: draw it larger
+        axes[0].set_ylabel(symbol, rotation=0, ha="right", va="center", fontsize=18 if lone else 11)
         fig.colorbar(shown, ax=list(axes), shrink=0.9, aspect=10 * per_stage)
     return fig
 
@@ -1003,14 +1004,16 @@ def plot_thresholds(
         narrow: Two channels to a row, for a phone's screen.
 
     Returns:
-        A figure with one axes per channel, titled with its number, sharing one y scale.
+        A figure with one axes per channel, titled with its number, each on its own y scale
+        so that the part below a threshold near 0 shows even where another channel's values
+        reach far higher.
     """
     count = len(values)
     columns = 2 if narrow else 3
     rows = -(-count // columns)
     width = NARROW if narrow else WIDTH
     fig = Figure(figsize=(width, rows * width / columns * 0.62 + 0.2), layout="constrained")
-    axes = fig.subplots(rows, columns, squeeze=False, sharex=True, sharey=True).ravel()
+    axes = fig.subplots(rows, columns, squeeze=False, sharex=True).ravel()
     for channel, ax in enumerate(axes[:count]):
         series = values[channel]
         below = series <= thresholds[channel]

@@ -12,10 +12,14 @@ CI machine is too noisy for a timed test.
   convolution then runs in the plain JavaScript loops.
 * Typing: digits typed into a cell of the 5×5 editor, one at a time, from the keydown's time
   stamp until the maps are updated, and until the next animation frame after that.
+* A reader's photo: `setImageFile` with the lesson's photo scaled up to 1600×1065 as a JPEG,
+  from the call until its first update is drawn: decoding, gray, the INTER_AREA shrink to
+  512×341 and the full update with the default 4×4 filter (f1), as when a reader opens one.
 """
 
 from __future__ import annotations
 
+import base64
 import functools
 import json
 import os
@@ -27,10 +31,14 @@ import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import cv2
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 SUBPATH = "cnnviz"
 WARMUP, RUNS, KEYSTROKES = 20, 100, 60
+PHOTO_WARMUP, PHOTO_RUNS = 3, 15
+PHOTO_SIZE = (1600, 1065)  # width, height: shrunk by the page to 512×341
 TARGET_MS = 8.0
 NO_WEBASSEMBLY = "delete window.WebAssembly"
 
@@ -59,6 +67,28 @@ WATCH_TYPING = """() => {
   });
   window.typingLatency = seen;
 }"""
+
+
+TIME_PHOTO = """async ([data, warmup, runs]) => {
+  const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+  const file = new File([bytes], "photo.jpg", {type: "image/jpeg"});
+  const pg = window.cnnvizPlayground;
+  const times = [];
+  for (let n = 0; n < warmup + runs; n++) {
+    const start = performance.now();
+    await pg.setImageFile(file);
+    if (n >= warmup) times.push(performance.now() - start);
+  }
+  return times;
+}"""
+
+
+def large_photo() -> bytes:
+    """The lesson's photo scaled up to 1600×1065, as JPEG bytes."""
+    bgr = cv2.imread(str(ROOT / "cnnviz" / "data" / "udacity_sdc.png"))
+    ok, jpeg = cv2.imencode(".jpg", cv2.resize(bgr, PHOTO_SIZE, interpolation=cv2.INTER_CUBIC))
+    assert ok
+    return jpeg.tobytes()
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -107,6 +137,10 @@ def measure(site: Path) -> dict[str, float | str]:
             plain = _open(browser, url, largest, NO_WEBASSEMBLY).evaluate(
                 TIME_UPDATES, [WARMUP, RUNS]
             )
+            photo = base64.b64encode(large_photo()).decode()
+            opened = _open(browser, url, largest).evaluate(
+                TIME_PHOTO, [photo, PHOTO_WARMUP, PHOTO_RUNS]
+            )
             browser.close()
     finally:
         server.shutdown()
@@ -124,6 +158,8 @@ def measure(site: Path) -> dict[str, float | str]:
         "keystroke_to_update_max_ms": max(updated),
         "keystroke_to_frame_median_ms": statistics.median(frame),
         "keystroke_to_frame_max_ms": max(frame),
+        "photo_1600px_to_update_median_ms": statistics.median(opened),
+        "photo_1600px_to_update_max_ms": max(opened),
     }
 
 

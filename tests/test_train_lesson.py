@@ -89,6 +89,23 @@ def test_each_class_draws_its_own_shape(lesson):
     assert len({bytes(image) for image in shapes}) == 10
 
 
+def test_cv2_with_shift_4_takes_sixteenths_of_a_pixel():
+    """With shift=4, coordinates times 16 draw what whole-pixel coordinates draw, and the
+    fraction counts: a line at y = 10.25 is drawn on row 10 and one at 10.75 on row 11, the
+    nearest pixels (a whole-pixel coordinate would have cut 10.75 down to 10)."""
+    import cv2
+
+    def line(start, end, shift):
+        image = np.zeros((28, 28), np.float32)
+        cv2.line(image, start, end, 1.0, 1, cv2.LINE_8, shift)
+        return image
+
+    assert np.array_equal(line((4, 10), (20, 10), 0), line((64, 160), (320, 160), 4))
+    for sixteenths, row in ((164, 10), (172, 11)):
+        drawn = line((64, sixteenths), (320, sixteenths), 4)
+        assert np.array_equal(drawn, line((4, row), (20, row), 0))
+
+
 # ---- the network and its training ----
 
 
@@ -144,12 +161,12 @@ def test_the_test_accuracy_is_far_above_chance(lesson):
     assert (predicted == lesson["test_y"]).float().mean().item() == lesson["test_accuracy"]
 
 
-def test_guessing_scores_a_tenth_since_the_ten_classes_are_about_the_same_size(lesson):
-    """train page: ten classes of about the same size (89 to 112 test images each), so a
-    guess is right about 1 time in 10: a random guesser measured on the test set scores
-    within 0.02 of 0.1."""
+def test_chance_is_a_tenth_and_the_commonest_class_alone_scores_0_112(lesson):
+    """A random guesser, measured on the test set, scores within 0.02 of 1/10; always
+    answering the commonest class, the vertical bar (112 of the 1000), scores 0.112."""
     counts = torch.bincount(lesson["test_y"], minlength=10)
-    assert (counts.min().item(), counts.max().item()) == (89, 112)
+    assert (counts.argmax().item(), counts.max().item()) == (1, 112)
+    assert (lesson["test_y"] == 1).float().mean().item() == pytest.approx(0.112)
     guesses = torch.from_numpy(np.random.default_rng(0).integers(0, 10, (200, 1000)))
     scores = (guesses == lesson["test_y"]).float().mean(dim=1)
     assert abs(scores.mean().item() - 0.1) < 0.02
@@ -281,6 +298,10 @@ def test_two_pixels_move_the_pooled_maps_by_one_whole_cell(lesson):
     out = recipes._run("train").outputs["two-pixels-answer"]
     two = float(re.search(r"pooled\s+([\d.]+)", out)[1])
     assert 1.7 * lesson["pool_change"] < two < 2 * lesson["pool_change"]
+    relu = float(re.search(r"ReLU maps\s+([\d.]+)", out)[1])
+    assert (round(two, 3), round(relu, 3)) == (0.447, 0.591)  # the numbers its comment gives
+    assert two < relu
+    assert relu - two < lesson["conv_change"] - lesson["pool_change"]  # the gap narrows
 
 
 # ---- bias and ReLU ----
@@ -296,6 +317,8 @@ def test_relu_is_above_zero_exactly_where_wx_passes_minus_b(lesson):
             out = F.relu(model.conv1(image))
         threshold = -model.conv1.bias.detach()[None, :, None, None]
         assert torch.equal(out > 0, weighted > threshold)
+    assert torch.equal(lesson["zero"], lesson["below"])  # what the cell's `True` compares
+    assert lesson["zero"].shape == (6, 25, 25)
     assert lesson["zeroed"][4].item() == 0
     assert lesson["zeroed"][2].item() > 0.5
 
@@ -314,6 +337,7 @@ def test_without_the_biases_the_thresholds_move_and_accuracy_falls(lesson):
 
 
 def test_confusion_answer_lists_every_most_frequent_mistake(lesson):
+    """Two mistakes tie for the most frequent, twice each: 7 → 4 and 9 → 0."""
     confusion = lesson["confusion"]
     assert confusion.sum().item() == 1000
     assert confusion.trace().item() == 1000 - len(lesson["wrong"])
@@ -321,6 +345,7 @@ def test_confusion_answer_lists_every_most_frequent_mistake(lesson):
     lines = recipes._run("train").outputs["confusion-answer"].strip().splitlines()
     listed = [line for line in lines if "->" in line]
     assert len(listed) == int((mistakes == mistakes.max()).sum())
+    assert listed == ["7 -> 4: 2", "9 -> 0: 2"]
 
 
 # ---- the network in the browser ----

@@ -286,6 +286,28 @@ def test_drawing_changes_the_probabilities_and_the_prediction_and_clear_resets(s
 
 
 @pytest.mark.browser
+@pytest.mark.parametrize(
+    ("language", "blank", "drawn"),
+    [
+        ("ko", "빈 칸에도 네트워크는 열 클래스 가운데 하나를 고릅니다: ", "예측: "),
+        (
+            "en",
+            "Even for an empty box the network must pick one of its ten classes: ",
+            "Prediction: ",
+        ),
+    ],
+)
+def test_an_empty_box_says_the_network_must_still_pick_a_class(site, page, language, blank, drawn):
+    """A network always picks one of its classes: on an empty box the prediction line says
+    so, in the reader's language, and a drawn shape gets the plain prediction."""
+    open_widget(page, site, language)
+    page.click(".tn-clear")
+    assert settle(page)["prediction"].startswith(blank)
+    seen = draw(page, DRAWN[1])
+    assert seen["prediction"].startswith(drawn)
+
+
+@pytest.mark.browser
 @pytest.mark.parametrize("label", sorted(DRAWN))
 def test_each_shape_drawn_with_the_mouse_is_recognised(site, page, label):
     """The ten shapes drawn by hand (a bar across, a bar down, ...) are each given their class:

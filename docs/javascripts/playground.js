@@ -12,6 +12,10 @@
  * sits in `playground/` at the site root, found relative to this file's own address, so it works
  * under any subpath. Words shown to the reader come from the page itself (a JSON block in the
  * markup), so the script holds no language.
+ *
+ * The reader may also open an image file of their own, with the picker or by dropping it on the
+ * playground. It is decoded and made gray in the page, exactly as the lesson's OpenCV code does,
+ * and never leaves the browser.
  */
 (function () {
   "use strict";
@@ -452,6 +456,229 @@
     return math(half(h), mo("×"), half(w), mo("="), mn(ph), mo("×"), mn(pw));
   }
 
+  // ---- The reader's own image, read as cnnviz.images.decode_gray reads a file ----
+  //
+  // The file is decoded here, in the page, and goes nowhere: nothing is fetched or sent. The
+  // browser decodes it, turning it upright by its EXIF orientation as cv2.imdecode does, and
+  // asked to convert no colours, as OpenCV converts none. Then, as the lesson does with OpenCV,
+  // it is made gray with COLOR_BGR2GRAY's integer weights, shrunk with INTER_AREA if its longer
+  // side is over 512 pixels, and divided by 255. Every step gives exactly OpenCV's 8-bit levels.
+  // Two things differ from the lesson: a transparent pixel's colour is lost in the canvas, so it
+  // reads as black where cv2 would read the colour stored under it (and a half-transparent one
+  // may be a level off), and a 16-bit image is read at 8 bits, its high byte, within 1/255 of
+  // the lesson's value.
+
+  const FILE_LIMITS = {
+    bytes: 20 * 1024 * 1024, // checked before a byte is read
+    pixels: 40000000, // cnnviz.images.MAX_PIXELS, checked before the pixels are read
+    longSide: 512, // cnnviz.images.MAX_SIDE: a longer side above it is shrunk to it
+    shortSide: SIDES.max + 1, // a 7×7 filter and 2×2 pooling need 8 pixels across
+  };
+
+  // COLOR_BGR2GRAY on 8-bit pixels: Y = (R·9798 + G·19235 + B·3735 + 2¹⁴) >> 15, OpenCV's
+  // fixed-point form of 0.299 R + 0.587 G + 0.114 B, which it rounds differently.
+  const GRAY_WEIGHTS = [9798, 19235, 3735];
+
+  // A reason to refuse a file, named by its key in the page's strings.
+  class Refusal extends Error {
+    constructor(key, values) {
+      super(key);
+      this.key = key;
+      this.values = values;
+    }
+  }
+
+  // Round to the nearest whole number, a tie to the even one: Python's round() and OpenCV's
+  // cvRound both do so.
+  function roundHalfEven(x) {
+    const r = Math.round(x);
+    return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+  }
+
+  function toLevel(x) {
+    const level = roundHalfEven(x);
+    return level < 0 ? 0 : level > 255 ? 255 : level;
+  }
+
+  function grayLevels(rgba, count) {
+    const [wr, wg, wb] = GRAY_WEIGHTS;
+    const levels = new Uint8Array(count);
+    for (let k = 0, p = 0; k < count; k++, p += 4) {
+      levels[k] = (rgba[p] * wr + rgba[p + 1] * wg + rgba[p + 2] * wb + 16384) >> 15;
+    }
+    return levels;
+  }
+
+  // The size an image is used at: cnnviz.images._shrink's rule. [height, width].
+  function shrunkSize(height, width) {
+    const longer = Math.max(height, width);
+    if (longer <= FILE_LIMITS.longSide) return [height, width];
+    const scale = FILE_LIMITS.longSide / longer;
+    return [Math.max(1, roundHalfEven(height * scale)), Math.max(1, roundHalfEven(width * scale))];
+  }
+
+  // cv2.resize(levels, (dw, dh), interpolation=INTER_AREA) for 8-bit levels, when it shrinks:
+  // OpenCV's three paths, each with its own rounding, give the same levels as OpenCV.
+  function shrinkArea(levels, sh, sw, dh, dw) {
+    const scaleX = 1 / (dw / sw); // as cv::resize computes it
+    const scaleY = 1 / (dh / sh);
+    const [ix, iy] = [roundHalfEven(scaleX), roundHalfEven(scaleY)];
+    if (Math.abs(scaleX - ix) < Number.EPSILON && Math.abs(scaleY - iy) < Number.EPSILON) {
+      if (ix === 2 && iy === 2) return halve(levels, sw, dh, dw);
+      return averageBlocks(levels, sw, dh, dw, ix, iy);
+    }
+    return shrinkWeighted(levels, sw, dh, dw, areaTable(sw, dw, scaleX), areaTable(sh, dh, scaleY));
+  }
+
+  // Exactly half each way: (a + b + c + d + 2) >> 2.
+  function halve(levels, sw, dh, dw) {
+    const out = new Uint8Array(dh * dw);
+    for (let y = 0; y < dh; y++) {
+      for (let x = 0, a = 2 * y * sw; x < dw; x++, a += 2) {
+        const below = a + sw;
+        out[y * dw + x] = (levels[a] + levels[a + 1] + levels[below] + levels[below + 1] + 2) >> 2;
+      }
+    }
+    return out;
+  }
+
+  // A whole number of pixels each way: the sum times float32(1 / area), rounded.
+  function averageBlocks(levels, sw, dh, dw, ix, iy) {
+    const out = new Uint8Array(dh * dw);
+    const scale = Math.fround(1 / (ix * iy));
+    for (let y = 0; y < dh; y++) {
+      for (let x = 0; x < dw; x++) {
+        let sum = 0;
+        for (let v = 0; v < iy; v++) {
+          const row = (y * iy + v) * sw + x * ix;
+          for (let u = 0; u < ix; u++) sum += levels[row + u];
+        }
+        out[y * dw + x] = toLevel(Math.fround(sum * scale));
+      }
+    }
+    return out;
+  }
+
+  // OpenCV's computeResizeAreaTab: each output pixel along one axis takes the input pixels it
+  // overlaps, weighted by the overlap (float32), the first and last ones partly.
+  function areaTable(ssize, dsize, scale) {
+    const [from, to, weight] = [[], [], []];
+    const tap = (source, target, alpha) => {
+      from.push(source);
+      to.push(target);
+      weight.push(alpha);
+    };
+    for (let d = 0; d < dsize; d++) {
+      const start = d * scale;
+      const end = start + scale;
+      const cell = Math.min(scale, ssize - start);
+      const last = Math.min(Math.floor(end), ssize - 1);
+      const first = Math.min(Math.ceil(start), last);
+      if (first - start > 1e-3) tap(first - 1, d, (first - start) / cell);
+      for (let s = first; s < last; s++) tap(s, d, 1 / cell);
+      if (end - last > 1e-3) tap(last, d, Math.min(end - last, 1, cell) / cell);
+    }
+    const bounds = new Int32Array(dsize + 1); // output d takes taps bounds[d] to bounds[d + 1]
+    for (const d of to) bounds[d + 1]++;
+    for (let d = 0; d < dsize; d++) bounds[d + 1] += bounds[d];
+    return {
+      from: Int32Array.from(from),
+      to: Int32Array.from(to),
+      weight: Float32Array.from(weight), // float32, as OpenCV's DecimateAlpha holds it
+      bounds,
+    };
+  }
+
+  // OpenCV's resizeArea_<uchar, float>: each input row is summed across into `row`, then added
+  // down into `sum`, every step rounded to float32 as OpenCV's float arithmetic does.
+  function shrinkWeighted(levels, sw, dh, dw, across, down) {
+    const out = new Uint8Array(dh * dw);
+    const row = new Float32Array(dw);
+    const sum = new Float32Array(dw);
+    const f = Math.fround;
+    const { from, weight, bounds } = across;
+    let current = down.to[0];
+    for (let j = 0; j < down.from.length; j++) {
+      const [beta, dy, start] = [down.weight[j], down.to[j], down.from[j] * sw];
+      for (let dx = 0; dx < dw; dx++) {
+        let total = 0; // a float32 sum, held in a local: the taps of one output pixel
+        for (let k = bounds[dx]; k < bounds[dx + 1]; k++) {
+          total = f(total + f(levels[start + from[k]] * weight[k]));
+        }
+        row[dx] = total;
+      }
+      if (dy !== current) {
+        for (let x = 0; x < dw; x++) {
+          out[current * dw + x] = toLevel(sum[x]);
+          sum[x] = beta * row[x];
+        }
+        current = dy;
+      } else {
+        for (let x = 0; x < dw; x++) sum[x] = sum[x] + f(beta * row[x]);
+      }
+    }
+    for (let x = 0; x < dw; x++) out[current * dw + x] = toLevel(sum[x]);
+    return out;
+  }
+
+  // The RGBA pixels of a decoded image, as stored in its file: no colour management.
+  function readPixels(bitmap) {
+    const { width, height } = bitmap;
+    const canvas =
+      typeof OffscreenCanvas === "function"
+        ? new OffscreenCanvas(width, height)
+        : Object.assign(document.createElement("canvas"), { width, height });
+    const context = canvas.getContext("2d", { willReadFrequently: true });
+    context.drawImage(bitmap, 0, 0);
+    return context.getImageData(0, 0, width, height).data;
+  }
+
+  // A file as the playground's image: {name, height, width, pixels, original: [h, w]}, or a
+  // Refusal. Its size is checked before any of it is read.
+  async function readImageFile(file) {
+    const name = file.name;
+    if (file.size === 0) throw new Refusal("emptyFile", { name });
+    if (file.size > FILE_LIMITS.bytes) {
+      const size = Math.ceil((10 * file.size) / 2 ** 20) / 10;
+      throw new Refusal("tooLarge", { name, size, limit: FILE_LIMITS.bytes / 2 ** 20 });
+    }
+    let bitmap;
+    try {
+      bitmap = await createImageBitmap(file, {
+        imageOrientation: "from-image",
+        colorSpaceConversion: "none",
+        premultiplyAlpha: "none",
+      });
+    } catch (error) {
+      throw new Refusal("notImage", { name });
+    }
+    try {
+      return grayImage(name, bitmap);
+    } finally {
+      bitmap.close();
+    }
+  }
+
+  function grayImage(name, bitmap) {
+    const { height, width } = bitmap;
+    const size = { name, h: height, w: width, min: FILE_LIMITS.shortSide };
+    if (height * width > FILE_LIMITS.pixels) {
+      const mp = Math.round((height * width) / 1e6);
+      throw new Refusal("tooManyPixels", { name, mp, limit: FILE_LIMITS.pixels / 1e6 });
+    }
+    if (Math.min(height, width) < size.min) throw new Refusal("tooSmall", size);
+    const [h, w] = shrunkSize(height, width);
+    if (Math.min(h, w) < size.min) {
+      throw new Refusal("tooThin", { ...size, max: FILE_LIMITS.longSide });
+    }
+    let levels = grayLevels(readPixels(bitmap), height * width);
+    if (h !== height || w !== width) levels = shrinkArea(levels, height, width, h, w);
+    // float32(k / 255), as decode_gray gives it, held in a Float64Array like the samples
+    const pixels = new Float64Array(levels.length);
+    for (let k = 0; k < levels.length; k++) pixels[k] = Math.fround(levels[k] / 255);
+    return { name, height: h, width: w, pixels, original: [height, width] };
+  }
+
   // ---- The playground ----
 
   class Playground {
@@ -462,6 +689,7 @@
       this.data = new URL("../playground/", scriptUrl);
       this.images = new Map(); // name -> Promise of {name, height, width, pixels}
       this.image = null;
+      this.own = null; // the reader's own image, once one is open
       this.padded = null; // the image framed by zeros, kept while the image and padding stay
       this.kernel = { rows: 0, cols: 0, values: new Float32Array(0) };
       this.padding = 0;
@@ -541,17 +769,57 @@
       const token = ++this.token;
       return this.loadImage(name).then((image) => {
         if (token !== this.token) return; // a later choice won
-        this.image = image;
-        this.padded = null;
         this.find("sample").value = name;
-        const canvas = this.canvases.input;
-        paint(canvas, image.pixels, image.width, image.height, GRAY_LUT, 0, 1);
-        this.find("input-shape").textContent = fill(this.text.shape, {
-          h: image.height,
-          w: image.width,
-        });
-        this.update();
+        this.show(image);
       });
+    }
+
+    // Make an image the one convolved: draw it and update the maps.
+    show(image) {
+      this.image = image;
+      this.padded = null;
+      paint(this.canvases.input, image.pixels, image.width, image.height, GRAY_LUT, 0, 1);
+      this.find("input-shape").textContent = fill(this.text.shape, {
+        h: image.height,
+        w: image.width,
+      });
+      this.update();
+    }
+
+    // Open the reader's own image file. On a refusal the image, filter and maps stay as they
+    // were, the reason is shown in one line, and the promise fails with that line.
+    openFile(file) {
+      const token = ++this.token;
+      const name = file.name;
+      this.fileStatus(fill(this.text.fileReading, { name }), "busy");
+      return readImageFile(file).then(
+        (image) => {
+          if (token !== this.token) return; // a later choice won
+          this.own = image;
+          const option = this.find("own");
+          Object.assign(option, { hidden: false, disabled: false, selected: true });
+          option.textContent = fill(this.text.ownOption, { name });
+          this.show(image);
+          const [h0, w0] = image.original;
+          const shrunk = h0 !== image.height || w0 !== image.width;
+          const size = { name, h0, w0, h: image.height, w: image.width };
+          this.fileStatus(fill(this.text[shrunk ? "fileShrunk" : "fileOpened"], size), "done");
+        },
+        (error) => {
+          const refused = error instanceof Refusal;
+          const message = refused
+            ? fill(this.text[error.key], error.values)
+            : fill(this.text.fileError, { name, error: error.message });
+          this.fileStatus(message, "error");
+          throw new Error(message);
+        },
+      );
+    }
+
+    fileStatus(message, kind = "") {
+      const line = this.find("file-status");
+      line.textContent = message;
+      line.dataset.kind = kind;
     }
 
     // Check a kernel given as rows of numbers and make it the current one.
@@ -685,19 +953,27 @@
 
     wireControls() {
       const sample = this.find("sample");
+      const own = this.find("own"); // the reader's image, listed once there is one
       for (const option of Array.from(sample.options)) {
-        if (!has(this.shapes, option.value)) option.remove();
+        if (option !== own && !has(this.shapes, option.value)) option.remove();
       }
       for (const name of Object.keys(this.shapes)) {
         if (!Array.from(sample.options).some((option) => option.value === name)) {
-          sample.add(new Option(name, name));
+          sample.add(new Option(name, name), own);
         }
       }
-      sample.addEventListener("change", () =>
-        this.setImage(sample.value).catch((error) =>
-          this.status(fill(this.text.loadError, { error: error.message })),
-        ),
-      );
+      sample.addEventListener("change", () => {
+        if (own.selected) {
+          this.token++; // a sample still loading must not replace it
+          this.show(this.own);
+          return;
+        }
+        this.setImage(sample.value).then(
+          () => this.fileStatus(""),
+          (error) => this.status(fill(this.text.loadError, { error: error.message })),
+        );
+      });
+      this.wireFiles();
       for (const axis of ["rows", "cols"]) {
         this.find(axis).addEventListener("change", () => this.resizeKernel());
       }
@@ -726,6 +1002,46 @@
       grid.addEventListener("input", (event) => this.editCell(event.target, false));
       grid.addEventListener("change", (event) => this.editCell(event.target, true));
       for (const stage of STAGES) this.wireCanvas(stage);
+    }
+
+    // The file picker, and a file dropped anywhere on the playground.
+    wireFiles() {
+      const picker = this.find("file");
+      picker.addEventListener("change", () => {
+        const file = picker.files[0];
+        picker.value = ""; // so that choosing the same file again opens it again
+        if (file) this.openFile(file).catch(() => {}); // the status line says why
+      });
+      // Space opens a file input; Enter, which a button-like label invites, does not in Chrome,
+      // where click() from a keydown is also refused for want of a user activation.
+      picker.addEventListener("keydown", (event) => {
+        if (event.key !== "Enter") return;
+        event.preventDefault();
+        try {
+          picker.showPicker();
+        } catch (error) {
+          picker.click(); // a browser without showPicker, or one that refuses it here
+        }
+      });
+      const root = this.root;
+      const over = (event) => {
+        if (!carriesFiles(event)) return;
+        event.preventDefault();
+        event.dataTransfer.dropEffect = "copy";
+        root.classList.add("pg--drop");
+      };
+      root.addEventListener("dragenter", over);
+      root.addEventListener("dragover", over);
+      root.addEventListener("dragleave", (event) => {
+        if (!root.contains(event.relatedTarget)) root.classList.remove("pg--drop");
+      });
+      root.addEventListener("drop", (event) => {
+        if (!carriesFiles(event)) return;
+        event.preventDefault();
+        root.classList.remove("pg--drop");
+        const file = event.dataTransfer.files[0];
+        if (file) this.openFile(file).catch(() => {});
+      });
     }
 
     resizeKernel() {
@@ -1013,6 +1329,21 @@
     }
   }
 
+  function carriesFiles(event) {
+    return Boolean(event.dataTransfer) && Array.from(event.dataTransfer.types).includes("Files");
+  }
+
+  // A file dropped beside the playground would replace the page with the file; it does nothing.
+  function guardDrops() {
+    for (const type of ["dragover", "drop"]) {
+      document.addEventListener(type, (event) => {
+        if (!carriesFiles(event) || event.defaultPrevented) return;
+        event.preventDefault();
+        event.dataTransfer.dropEffect = "none";
+      });
+    }
+  }
+
   // ---- The console API ----
 
   function api(playground) {
@@ -1030,6 +1361,7 @@
       ready,
       samples: () => Object.keys(playground.shapes || {}),
       setImage: (name) => playground.setImage(name),
+      setImageFile: (file) => playground.openFile(file),
       setKernel: thenUpdate((kernelRows) => playground.applyKernel(kernelRows)),
       setPadding: thenUpdate((padding) => playground.setPadding(padding)),
       setStride: thenUpdate((stride) => playground.setStride(stride)),
@@ -1057,6 +1389,7 @@
     const root = document.querySelector("[data-cnnviz-playground]");
     if (!root) return; // not the playground page: nothing to do
     const playground = new Playground(root);
+    guardDrops();
     playground.start().catch(() => {}); // the status line reports a failure
     window.cnnvizPlayground = api(playground);
   }

@@ -55,6 +55,7 @@
       logit: "로짓",
       probability: "확률",
       prediction: "예측: {name}(클래스 {k}), 확률 {p}",
+      blank: "빈 칸에도 네트워크는 열 클래스 가운데 하나를 고릅니다: {name}(클래스 {k}), 확률 {p}",
     },
     en: {
       loading: "Loading the trained network…",
@@ -85,6 +86,7 @@
       logit: "Logit",
       probability: "Probability",
       prediction: "Prediction: {name} (class {k}), probability {p}",
+      blank: "Even for an empty box the network must pick one of its ten classes: {name} (class {k}), probability {p}",
     },
   };
 
@@ -739,7 +741,8 @@
         if (shown[2] !== row.shown[2]) row.row.classList.toggle("tn-best", k === best);
         row.shown = shown;
       });
-      const said = fill(this.text.prediction, {
+      const blank = this.pixels.every((value) => value === 0);
+      const said = fill(blank ? this.text.blank : this.text.prediction, {
         name: this.classes[best],
         k: best,
         p: fixed(probs[best], 3),

@@ -10,37 +10,42 @@ import cv2
 # ko: 그릴 때마다 무작위로 정하고, 마지막에 잡음을 더합니다.
 # en: Draw one of ten shapes on a black 28×28 square. Its place, size, thickness and
 # en: brightness are random each time, and noise is added at the end.
+# ko: (x, y)는 도형의 중심, r은 도형 너비의 절반입니다. cv2는 shift=4로 1/16 픽셀 단위까지
+# ko: 받으므로 좌표에 16을 곱해 넘기고, 선은 가장 가까운 픽셀에 그려집니다.
+# en: (x, y) is the shape's center and r half its width. With shift=4, cv2 takes
+# en: coordinates in 1/16 of a pixel, so they are passed times 16; each line is then drawn
+# en: on the nearest pixels.
 SIZE = 28
 CLASSES = 10
 
 
 def draw_shape(kind, rng):
     image = np.zeros((SIZE, SIZE), np.float32)
-    x, y = rng.uniform(9, 19, size=2)  # the centre
-    r = rng.uniform(5, 9)  # half the shape's width
+    x, y = rng.uniform(9, 19, size=2)
+    r = rng.uniform(5, 9)
     thick = int(rng.integers(1, 3))
 
-    def point(dx, dy):  # cv2 draws at 1/16 pixel with shift=4
+    def point(dx, dy):
         return round((x + dx) * 16), round((y + dy) * 16)
 
     def line(start, end):
-        cv2.line(image, point(*start), point(*end), 1.0, thick, cv2.LINE_AA, 4)
+        cv2.line(image, point(*start), point(*end), 1.0, thick, cv2.LINE_8, 4)
 
-    if kind in (0, 4):  # ─ and +
+    if kind in (0, 4):  # ─ +
         line((-r, 0), (r, 0))
-    if kind in (1, 4):  # │ and +
+    if kind in (1, 4):  # │ +
         line((0, -r), (0, r))
-    if kind in (2, 5):  # ╲ and ×
+    if kind in (2, 5):  # ╲ ×
         line((-r, -r), (r, r))
-    if kind in (3, 5):  # ╱ and ×
+    if kind in (3, 5):  # ╱ ×
         line((-r, r), (r, -r))
     if kind == 6:  # □
-        cv2.rectangle(image, point(-r, -r), point(r, r), 1.0, thick, cv2.LINE_AA, 4)
+        cv2.rectangle(image, point(-r, -r), point(r, r), 1.0, thick, cv2.LINE_8, 4)
     if kind == 7:  # ○
-        cv2.circle(image, point(0, 0), round(r * 16), 1.0, thick, cv2.LINE_AA, 4)
+        cv2.circle(image, point(0, 0), round(r * 16), 1.0, thick, cv2.LINE_8, 4)
     if kind == 8:  # △
         corners = np.array([point(0, -r), point(r, r), point(-r, r)])
-        cv2.polylines(image, [corners], True, 1.0, thick, cv2.LINE_AA, 4)
+        cv2.polylines(image, [corners], True, 1.0, thick, cv2.LINE_8, 4)
     if kind == 9:  # └
         line((-r, -r), (-r, r))
         line((-r, r), (r, r))
@@ -67,7 +72,7 @@ print(tuple(train_x.shape), tuple(val_x.shape), tuple(test_x.shape))
 print(torch.bincount(test_y).tolist())
 
 # %% show-data
-# ko: 학습용 묶음에서 부류마다 처음 나오는 이미지를 하나씩 그립니다. 제목은 부류 번호입니다.
+# ko: 학습용 묶음에서 클래스마다 처음 나오는 이미지를 하나씩 그립니다. 제목은 클래스 번호입니다.
 # en: Draw the first training image of each class, titled with its class number.
 firsts = [(train_y == kind).nonzero()[0, 0].item() for kind in range(CLASSES)]
 examples = train_x[firsts, 0]
@@ -81,7 +86,8 @@ plt.show()
 
 
 # %% net
-# ko: 합성곱, ReLU, 최대 풀링을 두 번 거친 뒤 펼쳐서 선형 층 하나로 부류마다 점수를 냅니다.
+# ko: 합성곱, ReLU, 최대 풀링을 두 번 거친 뒤 펼쳐서, 완전 연결 층 하나로 클래스마다 점수를
+# ko: 냅니다.
 # en: Convolution, ReLU and max pooling twice, then flatten and one linear layer that gives
 # en: each class a score.
 class Net(nn.Module):
@@ -133,16 +139,18 @@ for epoch in range(10):
     print(f"{epoch + 1:2}  {losses[-1]:.4f}  {accuracy:.3f}")
 
 # %% show-curves
-# ko: 에폭마다 학습 손실(왼쪽)과 검증 정확도(오른쪽)를 그립니다.
-# en: Plot the training loss (left) and the validation accuracy (right) after each epoch.
+# ko: 에폭 e마다 학습 손실 L과 검증 정확도(%)를 그립니다.
+# en: Plot the training loss L and the validation accuracy (%) after each epoch e.
+from matplotlib.ticker import PercentFormatter
+
 epochs = range(1, len(losses) + 1)
 fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3))
 left.plot(epochs, losses, "o-")
-left.set_xlabel("epoch")
-left.set_ylabel("loss")
-right.plot(epochs, accuracies, "o-")
-right.set_xlabel("epoch")
-right.set_ylabel("accuracy")
+left.set_ylabel("$L$")
+right.plot(epochs, accuracies, "o-", color="tab:red")
+right.yaxis.set_major_formatter(PercentFormatter(1.0))
+for ax in (left, right):
+    ax.set_xlabel("$e$")
 plt.show()
 
 # %% test
@@ -156,7 +164,7 @@ test_accuracy = (predicted == test_y).float().mean().item()
 print(f"{test_accuracy:.3f}  chance {1 / CLASSES:.3f}")
 
 # %% similarity
-# ko: 첫 층의 4×4 필터 여섯 개를 손으로 만든 필터 네 개와 코사인 유사도로 견줍니다.
+# ko: 첫 층의 4×4 필터 여섯 개를, 손으로 만든 필터 네 개와 코사인 유사도로 견줍니다.
 # en: Compare the first layer's six 4×4 filters with the four hand-made ones by cosine
 # en: similarity.
 learned = model.conv1.weight.detach()[:, 0]
@@ -167,18 +175,19 @@ best = divmod(similarity.argmax().item(), 4)
 print(f"learned {best[0] + 1}, hand-made f{best[1] + 1}: {similarity.max():.3f}")
 
 # %% show-filters
-# ko: 위 줄은 학습한 필터 여섯 개, 아래 줄은 손으로 만든 필터 네 개입니다. 색의 범위는 줄마다
-# ko: 그 줄의 가장 큰 절댓값입니다.
-# en: The top row holds the six learned filters, the bottom row the four hand-made ones.
-# en: Each row's colour range is that row's largest absolute value.
+# ko: 학습한 필터 w1–w6과 손으로 만든 필터 f1–f4입니다. 색의 범위는 묶음마다 그 묶음의 가장
+# ko: 큰 절댓값입니다.
+# en: The learned filters w1–w6 and the hand-made filters f1–f4. Each set's color range is
+# en: its own largest absolute value.
 fig, axes = plt.subplots(2, 6, figsize=(9, 3.4))
-for row, stack in enumerate([learned, hand]):
+for row, (stack, letter) in enumerate([(learned, "w"), (hand, "f")]):
     limit = stack.abs().max().item()
     for i, ax in enumerate(axes[row]):
         ax.set_xticks([])
         ax.set_yticks([])
         if i < len(stack):
             ax.imshow(stack[i].numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit)
+            ax.set_title(f"${letter}_{i + 1}$")
         else:
             ax.axis("off")
 plt.show()
@@ -232,20 +241,24 @@ for row, stage in enumerate([conv2, relu2, pool2]):
 plt.show()
 
 # %% show-probs
-# ko: 부류마다 로짓(왼쪽)과 소프트맥스 확률(오른쪽)입니다.
-# en: Each class's logit (left) and softmax probability (right).
+# ko: 클래스마다 로짓 z와 소프트맥스 확률 p입니다. 네트워크가 고른 클래스는 주황색입니다.
+# en: Each class's logit z and softmax probability p, the class the network picks in orange.
+colors = ["tab:blue"] * CLASSES
+colors[probs.argmax().item()] = "tab:orange"
 fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3))
-left.bar(range(CLASSES), logits[0].numpy())
-right.bar(range(CLASSES), probs[0].numpy())
+left.bar(range(CLASSES), logits[0].numpy(), color=colors)
+left.set_ylabel("$z$")
+right.bar(range(CLASSES), probs[0].numpy(), color=colors)
+right.set_ylabel("$p$")
 for ax in (left, right):
     ax.set_xticks(range(CLASSES))
 plt.show()
 
 # %% wrong
-# ko: 시험용 이미지 가운데 틀린 것을 모두 찾아, 처음 여섯 개의 정답, 예측, 예측한 부류의
-# ko: 확률을 출력합니다.
-# en: Find every test image the network gets wrong, and print the first six's label, the
-# en: predicted class and its probability.
+# ko: 시험용 이미지 가운데 틀린 것을 모두 찾아, 처음 여섯 장의 번호, 정답, 예측, 예측한
+# ko: 클래스의 확률을 출력합니다.
+# en: Find every test image the network gets wrong, and print the first six's index, label,
+# en: predicted class and the probability of that class.
 test_probs = F.softmax(test_logits, dim=1)
 wrong = (predicted != test_y).nonzero()[:, 0]
 print(len(wrong))
@@ -253,7 +266,7 @@ for i in wrong[:6].tolist():
     print(i, test_y[i].item(), predicted[i].item(), f"{test_probs[i].max():.2f}")
 
 # %% show-wrong
-# ko: 틀린 이미지 여섯 장입니다. 제목은 "정답 → 예측"과 예측한 부류의 확률입니다.
+# ko: 틀린 이미지 여섯 장입니다. 제목은 "정답 → 예측"과 예측한 클래스의 확률입니다.
 # en: Six images it got wrong, titled "label → prediction" and the predicted class's
 # en: probability.
 shown = wrong[:6]
@@ -268,12 +281,13 @@ plt.show()
 
 
 # %% shift
-# ko: 시험용 이미지를 모두 오른쪽으로 한 픽셀 옮깁니다(왼쪽 끝은 0으로 채웁니다). 옮기기 전과
-# ko: 뒤의 차이를 첫 층의 ReLU 출력과 그 풀링 출력에서 같은 자리끼리 재어, 원래 크기에 대한
-# ko: 비율로 출력합니다. 마지막 줄은 예측이 그대로인 비율입니다.
-# en: Move every test image one pixel to the right (the left edge filled with 0). Measure
-# en: the change, place by place, in the first layer's ReLU maps and in their pooled maps,
-# en: as a share of their size. The last line is the share of predictions that stay the same.
+# ko: 시험용 이미지를 모두 오른쪽으로 한 픽셀 옮깁니다(왼쪽 끝은 0으로 채웁니다). 첫 층의
+# ko: ReLU 출력과 그 풀링 출력이 같은 자리끼리 얼마나 바뀌는지, 차이의 절댓값 합을 원래 값의
+# ko: 절댓값 합으로 나누어 출력합니다. 마지막 줄은 예측이 그대로인 비율입니다.
+# en: Move every test image one pixel to the right (the left edge filled with 0). Print how
+# en: much the first layer's ReLU maps and their pooled maps change, place by place: the sum
+# en: of |after - before| over the sum of |before|. The last line is the share of
+# en: predictions that stay the same.
 def change(before, after):
     return ((after - before).abs().sum() / before.abs().sum()).item()
 
@@ -290,31 +304,42 @@ print(f"pooled    {pool_change:.3f}")
 print(f"same prediction {kept:.3f}")
 
 # %% bias
-# ko: 첫 층의 편향 b입니다. 가중치만의 합 w·x가 -b를 넘는 자리에서만 ReLU가 0이 아닌 값을
-# ko: 냅니다. 시험용 첫 이미지에서 채널마다 문턱 -b와 0이 된 자리의 비율을 출력하고, 그
-# ko: 비율이 w·x가 -b 이하인 자리의 비율과 같은지 확인합니다.
-# en: The first layer's biases b. ReLU gives a value other than 0 only where the weights'
-# en: sum w·x alone is above -b. For the first test image, print each channel's threshold
-# en: -b and the share of places set to 0, and check that it is the share where w·x <= -b.
+# ko: 첫 층의 편향 b입니다. weighted는 편향을 빼고 가중합 w·x만 구한 것입니다. ReLU는 w·x가
+# ko: -b를 넘는 자리에서만 0이 아닌 값을 냅니다. 시험용 첫 이미지에서 채널마다 문턱 -b와 0이
+# ko: 된 자리의 비율을 출력하고, 0이 된 자리가 w·x가 -b 이하인 자리와 정확히 같은지 확인합니다.
+# en: The first layer's biases b. weighted is the weighted sum w·x alone, without the bias.
+# en: ReLU gives a value other than 0 only where w·x is above -b. For the first test image,
+# en: print each channel's threshold -b and the share of places set to 0, and check that the
+# en: places set to 0 are exactly the places where w·x <= -b.
 threshold = -model.conv1.bias.detach()
 with torch.no_grad():
-    weighted = F.conv2d(x, model.conv1.weight)  # w·x, without the bias
-zeroed = (relu1[0] == 0).float().mean(dim=(1, 2))
-below = (weighted[0] <= threshold[:, None, None]).float().mean(dim=(1, 2))
+    weighted = F.conv2d(x, model.conv1.weight)
+zero = relu1[0] == 0
+below = weighted[0] <= threshold[:, None, None]
+zeroed = zero.float().mean(dim=(1, 2))
 for k in range(6):
     print(f"{k + 1}  {threshold[k]:+.3f}  {zeroed[k]:.3f}")
-print(torch.equal(zeroed, below))
+print(torch.equal(zero, below))
 
 # %% show-bias
 # ko: 채널마다 w·x 625개를 작은 것부터 늘어놓은 곡선과, 문턱 -b를 가로선으로 그립니다. 선
-# ko: 아래의 값은 ReLU를 지나면 모두 0이 됩니다.
+# ko: 아래의 값(회색)은 ReLU를 지나면 모두 0이 됩니다.
 # en: For each channel, the 625 values of w·x sorted from smallest to largest, and the
-# en: threshold -b as a horizontal line. Every value below the line becomes 0 after ReLU.
+# en: threshold -b as a horizontal line. Every value below the line (gray) becomes 0 after
+# en: ReLU.
 sorted_values = weighted[0].reshape(6, -1).sort(dim=1).values
-fig, axes = plt.subplots(2, 3, figsize=(8, 4.4), sharey=True)
+fig, axes = plt.subplots(2, 3, figsize=(8, 4.4))
 for k, ax in enumerate(axes.flat):
-    ax.plot(sorted_values[k].numpy())
+    values = sorted_values[k].numpy()
+    ax.plot(values)
     ax.axhline(threshold[k].item(), color="red")
+    ax.fill_between(
+        range(len(values)),
+        values,
+        threshold[k].item(),
+        where=values <= threshold[k].item(),
+        color="gray",
+    )
     ax.set_title(str(k + 1))
 plt.show()
 
@@ -327,11 +352,14 @@ plt.show()
 # change in the ReLU maps and the pooled maps again, and compare with one pixel.
 
 # %% two-pixels-answer role="answer"
-# ko: 두 픽셀을 옮기면 풀링 출력이 칸 하나만큼 통째로 옮겨 갑니다. 2×2 창 안에 머무는 움직임이
-# ko: 없으므로 풀링 출력의 변화는 한 픽셀일 때보다 훨씬 커집니다. 두 비율을 출력합니다.
+# ko: 두 픽셀을 옮기면 풀링 출력이 칸 하나만큼 통째로 옮겨 갑니다. 2×2 영역 안에 머무는
+# ko: 움직임이 없으므로, 풀링 출력의 변화가 한 픽셀일 때의 0.235에서 0.447로 두 배 가까이
+# ko: 커집니다. ReLU 출력은 0.399에서 0.591로 커져, 풀링 출력이 여전히 덜 바뀌지만 차이는
+# ko: 줄어듭니다.
 # en: Moved two pixels, the pooled maps move by one whole cell. No part of the move stays
-# en: inside a 2×2 window, so the pooled maps change far more than for one pixel. Print the
-# en: two shares.
+# en: inside a 2×2 block, so the pooled maps' change nearly doubles, from 0.235 for one pixel
+# en: to 0.447. The ReLU maps' grows from 0.399 to 0.591: the pooled maps still change less,
+# en: but the gap narrows.
 shifted_2 = F.pad(test_x, (2, 0))[..., :-2]
 with torch.no_grad():
     relu_shifted_2 = F.relu(model.conv1(shifted_2))
@@ -339,7 +367,7 @@ print(f"ReLU maps {change(relu_maps, relu_shifted_2):.3f}")
 print(f"pooled    {change(model.pool(relu_maps), model.pool(relu_shifted_2)):.3f}")
 
 # %% confusion [markdown] lang="ko"
-# 어떤 부류를 어떤 부류로 잘못 보았습니까? 정답(줄)과 예측(열)의 10×10 혼동 행렬을 만들고,
+# 어떤 클래스를 어떤 클래스로 잘못 보았습니까? 정답(줄)과 예측(열)의 10×10 혼동 행렬을 만들고,
 # 가장 자주 일어난 실수를 찾아보십시오.
 
 # %% confusion [markdown] lang="en"
@@ -347,8 +375,11 @@ print(f"pooled    {change(model.pool(relu_maps), model.pool(relu_shifted_2)):.3f
 # and predictions (columns), and find the most frequent mistake.
 
 # %% confusion-answer role="answer"
-# ko: 대각선은 맞힌 수이므로 0으로 지우고, 남은 칸에서 가장 큰 값을 모두 찾습니다.
+# ko: 대각선은 맞힌 수이므로 0으로 지우고, 남은 칸에서 가장 큰 값을 모두 찾습니다. 두 실수가
+# ko: 2번씩으로 가장 잦습니다: 원(7)을 더하기(4)로, ㄴ자 모서리(9)를 가로 막대(0)로 본 것입니다.
 # en: The diagonal counts the right answers, so clear it, then find every largest count left.
+# en: Two mistakes tie, twice each: a circle (7) taken for a plus (4), and a corner (9) taken
+# en: for a horizontal bar (0).
 confusion = torch.zeros(CLASSES, CLASSES, dtype=torch.long)
 for label, guess in zip(test_y.tolist(), predicted.tolist()):
     confusion[label, guess] += 1
@@ -366,10 +397,10 @@ for label, guess in (mistakes == mistakes.max()).nonzero().tolist():
 
 # %% no-bias-answer role="answer"
 # ko: 편향은 ReLU의 문턱이므로, 0으로 바꾸면 문턱이 옮겨 가 다음 층이 받는 특성 맵이 달라집니다.
-# ko: 모델을 복사해 편향만 바꾸고 시험 정확도를 다시 잽니다.
+# ko: 모델을 복사해 편향만 바꾸고 시험 정확도를 다시 잽니다. 0.992에서 0.680으로 떨어집니다.
 # en: The biases are ReLU's thresholds, so setting them to 0 moves the thresholds and changes
 # en: the maps the next layer gets. Copy the model, change only the biases, and measure the
-# en: test accuracy again.
+# en: test accuracy again: it falls from 0.992 to 0.680.
 import copy
 
 unbiased = copy.deepcopy(model)
