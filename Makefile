@@ -11,7 +11,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 export NO_MKDOCS_2_WARNING := 1
 export DISABLE_MKDOCS_2_WARNING := true
 
-.PHONY: setup test test-fast lint serve build bench audit browser debian-python font lock clean
+.PHONY: setup test test-fast lint serve build bench soak audit browser debian-python font lock clean
 
 setup: $(STAMP)
 
@@ -58,6 +58,10 @@ build: setup
 
 bench: setup
 	$(BIN)/python tests/bench.py
+
+# `mkdocs serve` through 50 rebuilds: memory after each, and the time from save to served.
+soak: setup
+	$(BIN)/python tests/soak.py 50
 
 # Lighthouse from npm, pinned in package-lock.json; only `make audit` needs Node.
 node_modules/.installed: package.json package-lock.json

@@ -14,7 +14,6 @@ gallery and the playground, whose input is ``sample``, the name of a sample imag
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -377,17 +376,22 @@ def preset_kernels() -> str:
     return json.dumps(rows, separators=(",", ":")) + "\n"
 
 
+_runs: dict[str, tuple[str, lessons.LessonRun]] = {}  # by lesson: its source's digest, its run
+
+
 def _run(lesson: str) -> lessons.LessonRun:
-    return _run_once(lesson, lessons.sources_digest(lessons.read_lesson(lesson)))
-
-
-@functools.cache
-def _run_once(lesson: str, digest: str) -> lessons.LessonRun:
     # A lesson runs once per process for each version of its source (the digest), however many
-    # of its figures are drawn; its namespace is only ever read.
-    parsed = lessons.read_lesson(lesson)
-    files = {name: samples.sample_file(name) for name in parsed.files()}
-    return lessons.run_lesson(parsed, files)
+    # of its figures are drawn; its namespace is only ever read. Only the latest version is
+    # kept, so a server that reruns an edited lesson all day holds one run of it, not one per
+    # edit.
+    digest = lessons.sources_digest(lessons.read_lesson(lesson))
+    kept = _runs.get(lesson)
+    if kept is None or kept[0] != digest:
+        _runs.pop(lesson, None)  # the old run is freed before the new one is made
+        parsed = lessons.read_lesson(lesson)
+        files = {name: samples.sample_file(name) for name in parsed.files()}
+        _runs[lesson] = (digest, lessons.run_lesson(parsed, files))
+    return _runs[lesson][1]
 
 
 def _value(lesson: str, name: str) -> Any:

@@ -3,7 +3,6 @@ upstream output it edits has lost its marker, so that `mkdocs build --strict` fa
 
 from __future__ import annotations
 
-import gc
 import importlib.util
 import logging
 import struct
@@ -184,24 +183,6 @@ def test_sections_split_at_top_level_headings_only():
         '<section class="cnnviz-section"><h2>A</h2><!-- <div> --><p title="a>b">x</p><svg>'
         '<path d="M0"/></svg></section><section class="cnnviz-section"><h2>B</h2></section>'
     )
-
-
-def test_objects_freeze_after_generation_and_thaw_when_the_next_build_starts():
-    """Frozen, what the generators leave is not walked by every later collection; thawed at
-    the next build's start, a long `mkdocs serve` can still free it."""
-    freezer = hook("gc_freeze")
-    config = i18n_config()
-    gc.unfreeze()
-    try:
-        files = object()
-        assert freezer.on_files(files, config) is files
-        assert gc.get_freeze_count() > 0
-        freezer.on_config(i18n_config(building=True))  # a nested build keeps them frozen
-        assert gc.get_freeze_count() > 0
-        freezer.on_config(config)
-        assert gc.get_freeze_count() == 0
-    finally:
-        gc.unfreeze()
 
 
 def test_each_build_forgets_the_cnnviz_modules_but_a_nested_one_keeps_them():
