@@ -97,15 +97,29 @@ def test_every_image_in_a_figure_is_an_array_its_lesson_computed(spec, narrow):
     for image in images:
         data = np.asarray(image.get_array())
         assert drawn_from(data, image.get_extent(), sources), (spec["target"], data.shape)
+    series = [row for name in named(spec["params"]) for row in rows(values[name])]
     curves = [line for ax in fig.axes for line in ax.get_lines() if len(line.get_ydata()) >= 10]
-    for line in curves:
-        ys = [np.asarray(value) for name in named(spec["params"]) for value in [values[name]]]
-        assert any(
-            np.array_equal(np.asarray(line.get_ydata(), dtype=float), np.asarray(y, dtype=float))
-            for y in ys
-            if np.ndim(y) == 1
-        ), spec["target"]
-    assert images or curves or spec["recipe"] in {"lesson_max_pool_example", "lesson_cnn"}
+    bars = [
+        bar.datavalues for ax in fig.axes for bar in ax.containers if hasattr(bar, "datavalues")
+    ]
+    for drawn in [*(line.get_ydata() for line in curves), *bars]:
+        drawn = np.asarray(drawn, dtype=float)
+        assert any(np.array_equal(drawn, y) for y in series if y.shape == drawn.shape), spec[
+            "target"
+        ]
+    assert images or curves or bars or spec["recipe"] in {"lesson_max_pool_example", "lesson_cnn"}
+
+
+def rows(value: Any) -> list[np.ndarray]:
+    """A value's 1-D series: itself, or each row of a table of them (a batch of one unwrapped)."""
+    detach = getattr(value, "detach", None)
+    try:
+        array = np.asarray(detach().numpy() if detach else value, dtype=float)
+    except (TypeError, ValueError):
+        return []  # a crop, a model, a table of shapes: no series
+    while array.ndim > 1 and array.shape[0] == 1:
+        array = array[0]
+    return [array] if array.ndim == 1 else list(array) if array.ndim == 2 else []
 
 
 def test_the_sliding_window_steps_are_the_lessons_crop_and_conv_output():

@@ -217,9 +217,11 @@ def test_chromium_draws_every_formula_in_the_math_font(site, page, language):
 @pytest.mark.parametrize("language", ["ko", "en"])
 def test_a_display_sum_is_drawn_large(site, page, language):
     """In a display formula the ∑ is taller than 1.25 times the body text (STIX Two Math's
-    display ∑ is 1.33 em; drawn at text size, without a maths font, it measured 0.8)."""
+    display ∑ is 1.33 em; drawn at text size, without a maths font, it measured 0.8). A ∑
+    inside a fraction is set in text style, as TeX sets it, and is left out."""
     pages = [path for path in math_pages(site, language) if DISPLAY_SUM.search(site.html(path))]
     assert pages
+    measured = 0
     for path in pages:
         open_page(page, site, path)
         page.add_style_tag(content=".cnnviz-section { content-visibility: visible !important }")
@@ -227,7 +229,8 @@ def test_a_display_sum_is_drawn_large(site, page, language):
         body, heights = page.evaluate("""() => [
             parseFloat(getComputedStyle(document.querySelector('article')).fontSize),
             [...document.querySelectorAll('article math[display="block"] mo')]
-                .filter(mo => mo.textContent.trim() === '∑')
+                .filter(mo => mo.textContent.trim() === '∑' && !mo.closest('mfrac'))
                 .map(mo => mo.getBoundingClientRect().height)]""")
-        assert heights, path
-        assert min(heights) > 1.25 * body, (path, body, heights)
+        measured += len(heights)
+        assert not heights or min(heights) > 1.25 * body, (path, body, heights)
+    assert measured
