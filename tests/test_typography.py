@@ -256,8 +256,8 @@ def test_playground_relu_and_pooled_maps_hold_no_blue(site, page):
     page.goto(site.url + "playground/")
     page.wait_for_function("() => window.cnnvizPlayground !== undefined")
     page.evaluate("() => window.cnnvizPlayground.ready")
-    samples = page.eval_on_selector_all("#pg-sample option", "options => options.map(o => o.value)")
-    assert len(samples) >= 2
+    samples = page.evaluate("() => window.cnnvizPlayground.samples()")
+    assert len(samples) >= 4
     for sample in samples:
         page.evaluate("name => window.cnnvizPlayground.setImage(name)", sample)
         found = page.evaluate(MAP_COLOURS)
