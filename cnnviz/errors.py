@@ -63,7 +63,7 @@ def _is_own(filename: str, root: Path) -> bool:
 def from_root(filename: str | Path, root: Path = PROJECT) -> str:
     """A file's path from the project's root, if it is in the project; else as given."""
     path = Path(filename)
-    return path.relative_to(root).as_posix() if path.is_relative_to(root) else filename
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
 
 
 class CnnvizError(ValueError):

@@ -346,7 +346,7 @@ def run_lesson(lesson: Lesson, files: Mapping[str, bytes], *, record: bool = Fal
     namespace: dict[str, Any] = {"__name__": "__main__"}
     outputs, drawn = {}, {}
     cells = setup_cells(lesson) + [(lesson.name, cell) for cell in lesson.code_cells()]
-    with _folder_with(files), _one_torch_thread():
+    with _folder_with(files), one_torch_thread():
         for owner, cell in cells:
             printed = _run_cell(lesson.path.parent / f"{owner}.py", cell, namespace)
             if owner == lesson.name:
@@ -358,11 +358,18 @@ def run_lesson(lesson: Lesson, files: Mapping[str, bytes], *, record: bool = Fal
 
 
 @contextlib.contextmanager
-def _one_torch_thread() -> Iterator[None]:
-    # A training's sums come out the same only in the same order: one thread, in a render
-    # worker, in the build's own process or in a test, so the page's numbers are the same.
-    import torch
+def one_torch_thread() -> Iterator[None]:
+    """Hold torch to one thread, as every render worker is, for what runs inside.
 
+    A training's or a convolution's sums come out the same only in the same order: one
+    thread, in a worker, in the build's own process, in a test or in a notebook, gives the
+    same bytes and the same numbers on the page.
+    """
+    try:
+        import torch
+    except ImportError:
+        yield  # what runs inside reports it
+        return
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:

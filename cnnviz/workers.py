@@ -37,12 +37,13 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .deps import PACKAGE
 from .errors import CnnvizError, code_place
+from .lessons import one_torch_thread
 
 if TYPE_CHECKING:
     from .jobs import Job
@@ -333,7 +334,7 @@ def _cores() -> int:
 
 
 def _render_here(job: Job) -> Outcome:
-    with _one_torch_thread():
+    with one_torch_thread():  # as in a worker, so a figure's bytes are the same anywhere
         return _render(job)
 
 
@@ -343,19 +344,3 @@ def _render(job: Job) -> Outcome:
         return Outcome(data=jobs.render(job))
     except Exception as error:  # reported by the build, which goes on with the other jobs
         return Outcome(error=describe(error))
-
-
-@contextlib.contextmanager
-def _one_torch_thread() -> Iterator[Any]:
-    # As in a worker, so a figure's bytes are the same wherever it is drawn.
-    try:
-        import torch
-    except ImportError:
-        yield None  # the render will report it
-        return
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield torch
-    finally:
-        torch.set_num_threads(threads)

@@ -20,6 +20,7 @@ CI machine is too noisy for a timed test.
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import json
 import os
@@ -28,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -91,6 +93,31 @@ def large_photo() -> bytes:
     return jpeg.tobytes()
 
 
+@contextlib.contextmanager
+def served(site: Path) -> Iterator[str]:
+    """Serve a built site under /cnnviz/, as GitHub Pages does, on a free port: its address."""
+    www = Path(tempfile.mkdtemp())
+    (www / SUBPATH).symlink_to(site.resolve())
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(www))
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/{SUBPATH}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        (www / SUBPATH).unlink()
+        www.rmdir()
+
+
+def launch(playwright):
+    """Debian's Chromium, headless, as the browser tests run it."""
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+    )
+
+
 class _QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, *args: object) -> None:
         pass
@@ -118,35 +145,19 @@ def measure(site: Path) -> dict[str, float | str]:
 
     shapes = json.loads((site / "playground" / "samples.json").read_text())
     largest = max(shapes, key=lambda name: shapes[name][0] * shapes[name][1])
-    www = Path(tempfile.mkdtemp())
-    (www / SUBPATH).symlink_to(site.resolve())
-    server = ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(www))
-    )
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_port}/{SUBPATH}/en/playground/"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-            )
-            page = _open(browser, url, largest)
-            engine = page.get_attribute("[data-cnnviz-playground]", "data-engine")
-            updates = page.evaluate(TIME_UPDATES, [WARMUP, RUNS])
-            updated, frame = _type_digits(page)
-            plain = _open(browser, url, largest, NO_WEBASSEMBLY).evaluate(
-                TIME_UPDATES, [WARMUP, RUNS]
-            )
-            photo = base64.b64encode(large_photo()).decode()
-            opened = _open(browser, url, largest).evaluate(
-                TIME_PHOTO, [photo, PHOTO_WARMUP, PHOTO_RUNS]
-            )
-            browser.close()
-    finally:
-        server.shutdown()
-        server.server_close()
-        (www / SUBPATH).unlink()
-        www.rmdir()
+    with served(site) as root, sync_playwright() as playwright:
+        url = root + "en/playground/"
+        browser = launch(playwright)
+        page = _open(browser, url, largest)
+        engine = page.get_attribute("[data-cnnviz-playground]", "data-engine")
+        updates = page.evaluate(TIME_UPDATES, [WARMUP, RUNS])
+        updated, frame = _type_digits(page)
+        plain = _open(browser, url, largest, NO_WEBASSEMBLY).evaluate(TIME_UPDATES, [WARMUP, RUNS])
+        photo = base64.b64encode(large_photo()).decode()
+        opened = _open(browser, url, largest).evaluate(
+            TIME_PHOTO, [photo, PHOTO_WARMUP, PHOTO_RUNS]
+        )
+        browser.close()
     return {
         "sample": f"{largest} {shapes[largest][0]}×{shapes[largest][1]}, 5×5 kernel",
         "engine": engine,

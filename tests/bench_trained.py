@@ -20,16 +20,13 @@ Target: the move-to-update median within one frame, 16 ms.
 
 from __future__ import annotations
 
-import functools
 import statistics
 import sys
-import tempfile
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-CHROMIUM = "/usr/bin/chromium"
-SUBPATH = "cnnviz"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_playground import launch, served  # noqa: E402
+
 PAGE = "train/"
 WARMUP, MOVES = 10, 100
 TARGET_MS = 16.0
@@ -64,11 +61,6 @@ WATCH_MOVES = """() => {
 }"""
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 def measure(site: Path) -> dict[str, float]:
     """Serve a built site and time pointer moves on its drawing box.
 
@@ -80,30 +72,15 @@ def measure(site: Path) -> dict[str, float]:
     """
     from playwright.sync_api import sync_playwright
 
-    www = Path(tempfile.mkdtemp())
-    (www / SUBPATH).symlink_to(site.resolve())
-    server = ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(www))
-    )
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_port}/{SUBPATH}/{PAGE}"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-            )
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.add_init_script(FRAME_CLOCK)
-            page.goto(url)
-            page.wait_for_function("() => window.cnnvizNet !== undefined")
-            page.evaluate("() => window.cnnvizNet.ready")
-            seen = _draw(page)
-            browser.close()
-    finally:
-        server.shutdown()
-        server.server_close()
-        (www / SUBPATH).unlink()
-        www.rmdir()
+    with served(site) as root, sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.add_init_script(FRAME_CLOCK)
+        page.goto(root + PAGE)
+        page.wait_for_function("() => window.cnnvizNet !== undefined")
+        page.evaluate("() => window.cnnvizNet.ready")
+        seen = _draw(page)
+        browser.close()
     update, work = seen["update"][WARMUP:], seen["work"][WARMUP:]
     return {
         "move_to_update_median_ms": statistics.median(update),
