@@ -3,10 +3,12 @@ surviving broken code and broken images while it keeps serving the last good fig
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import sys
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -117,6 +119,9 @@ def test_serve_rebuilds_with_fresh_code_and_survives_failures(tmp_path):
 
         lesson = root / "docs" / "lessons" / "relu.py"
         good = lesson.read_text()
+        outputs = json.loads((root / ".cache" / "cnnviz" / "lessons" / "relu.json").read_text())
+        printed = [text.strip().splitlines()[0] for text in outputs.values() if text.strip()]
+        assert printed
         lesson.write_text(good + "\n# %% broken\nraise ValueError('lesson broke')\n")
         line = len(lesson.read_text().splitlines())
         error = server.wait_for("lesson broke")
@@ -126,7 +131,8 @@ def test_serve_rebuilds_with_fresh_code_and_survives_failures(tmp_path):
             html = server.get(page).decode()
             assert html.count('class="admonition failure"') == 1
             assert f"docs/lessons/relu.py:{line}" in html
-            assert "cnnviz-output" in html or "<pre" in html
+            shown = unescape(re.sub(r"<[^>]+>", "", html))
+            assert all(first in shown for first in printed)  # the last good run's outputs
         lesson.write_text(good)
         server.wait_for("Reloading browsers")
         assert 'class="admonition failure"' not in server.get("relu/").decode()
