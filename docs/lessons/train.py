@@ -372,8 +372,8 @@ print(f"ReLU maps {change(relu_maps, relu_shifted_2):.3f}")
 print(f"pooled    {change(model.pool(relu_maps), model.pool(relu_shifted_2)):.3f}")
 
 # %% confusion [markdown] lang="ko"
-# 어떤 클래스를 어떤 클래스로 잘못 보았습니까? 정답(줄)과 예측(열)의 10×10 혼동 행렬을 만들고,
-# 가장 자주 일어난 실수를 찾아보십시오.
+# 어떤 클래스를 어떤 클래스로 잘못 보았습니까? 줄은 정답, 열은 예측인 10×10 혼동 행렬을
+# 만들고, 가장 자주 일어난 실수를 찾아보십시오.
 
 # %% confusion [markdown] lang="en"
 # Which classes does it take for which? Build the 10×10 confusion matrix of labels (rows)
