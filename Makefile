@@ -5,6 +5,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ADDR ?= 127.0.0.1:8000
 AUDIT_PORT ?= 8765
+# The site's builder: `mkdocs` (1.6.1, no longer maintained) or `properdocs` (1.6.7, its
+# maintained drop-in fork), e.g. `make serve DOCS=properdocs`. Both read mkdocs.yml.
+DOCS ?= mkdocs
+ifeq ($(filter $(DOCS),mkdocs properdocs),)
+$(error DOCS must be mkdocs or properdocs, not '$(DOCS)')
+endif
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 # MkDocs and two plugins print an end-of-life banner on every run.
@@ -51,10 +57,10 @@ lint: setup
 	$(BIN)/ruff format --check .
 
 serve: setup
-	$(BIN)/mkdocs serve --dev-addr $(ADDR)
+	$(BIN)/$(DOCS) serve -f mkdocs.yml --dev-addr $(ADDR)
 
 build: setup
-	$(BIN)/mkdocs build --strict
+	$(BIN)/$(DOCS) build -f mkdocs.yml --strict
 
 bench: setup
 	$(BIN)/python tests/bench.py
