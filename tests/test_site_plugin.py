@@ -474,3 +474,34 @@ def test_a_footer_link_is_labelled_with_its_title_escaped_once(title, label):
     page = SimpleNamespace(previous_page=SimpleNamespace(title=title))
     rendered = jinja2.Environment().from_string(expression).render(direction="Previous", page=page)
     assert rendered == label
+
+
+def test_a_servers_last_good_copy_is_removed_once_its_server_has_ended(tmp_path):
+    """A copy whose server holds its lock stays; one whose lock nobody holds (a killed server)
+    goes when the next server starts, and a server that stops removes its own."""
+    from filelock import FileLock
+
+    from cnnviz.site.serve import Keeper
+
+    site, store = tmp_path / "site", tmp_path / "last-good"
+    site.mkdir()
+    (site / "index.html").write_text("good")
+    for server in ("1", "2", "2.new"):
+        (store / server).mkdir(parents=True)
+    (store / "1.lock").touch()  # a killed server's
+    running = FileLock(store / "2.lock")
+    running.acquire()
+    try:
+        keeper = Keeper(site, store)
+        assert not (store / "1").exists()
+        assert not (store / "1.lock").exists()
+        assert (store / "2").is_dir()
+        assert (store / "2.new").is_dir()
+        keeper.save()
+        (site / "index.html").write_text("broken")
+        keeper.restore()
+        assert (site / "index.html").read_text() == "good"
+        keeper.discard()
+        assert sorted(path.name for path in store.iterdir()) == ["2", "2.lock", "2.new"]
+    finally:
+        running.release()

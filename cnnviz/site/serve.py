@@ -6,8 +6,9 @@ every page and figure would hang until the fix. So the server's builder is wrapp
 (:func:`keep_last_good`). After each good build the site is copied aside, into
 `.cache/last-good/<pid>/`. When a rebuild raises, its error is logged in one line that names
 the file and the line, the copy is put back, and the server goes on serving it; the next good
-build replaces it. `mkdocs build` is untouched, so `--strict` still fails there. Copies left by
-a server that was killed are removed when the next server starts.
+build replaces it. `mkdocs build` is untouched, so `--strict` still fails there. Each server
+holds a lock on `<pid>.lock` beside its copy while it runs; a copy whose lock nobody holds was
+left by a server that was killed, and the next server removes it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import shutil
 import traceback
 from collections.abc import Callable
 from pathlib import Path
+
+from filelock import FileLock, Timeout
 
 from . import upstream
 
@@ -55,7 +58,10 @@ class Keeper:
     def __init__(self, site: Path, store: Path) -> None:
         self.site, self.store = site, store
         self.copy = store / str(os.getpid())
-        _remove_copies_of_dead_servers(store)
+        store.mkdir(parents=True, exist_ok=True)
+        _remove_copies_of_ended_servers(store)
+        self._lock = FileLock(f"{self.copy}.lock")
+        self._lock.acquire()
 
     def save(self) -> None:
         """Copy the site aside, replacing the last copy only once the new one is whole."""
@@ -71,27 +77,28 @@ class Keeper:
         shutil.copytree(self.copy, self.site, dirs_exist_ok=True)
 
     def discard(self) -> None:
-        """Remove the copy."""
+        """Remove the copy, and let go of its lock."""
         shutil.rmtree(self.copy, ignore_errors=True)
+        shutil.rmtree(f"{self.copy}.new", ignore_errors=True)
+        self._lock.release()
+        Path(self._lock.lock_file).unlink(missing_ok=True)
 
 
-def _remove_copies_of_dead_servers(store: Path) -> None:
-    if not store.is_dir():
-        return
-    for copy in store.iterdir():
-        pid = copy.name.partition(".")[0]
-        if pid.isdigit() and not _alive(int(pid)):
-            shutil.rmtree(copy, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def _remove_copies_of_ended_servers(store: Path) -> None:
+    servers = {path.name.partition(".")[0] for path in store.iterdir()}
+    for server in sorted(name for name in servers if name.isdigit()):
+        lock_file = store / f"{server}.lock"
+        probe = FileLock(lock_file)
+        try:
+            probe.acquire(blocking=False)
+        except Timeout:
+            continue  # that server runs
+        try:
+            shutil.rmtree(store / server, ignore_errors=True)
+            shutil.rmtree(store / f"{server}.new", ignore_errors=True)
+        finally:
+            probe.release()
+            lock_file.unlink(missing_ok=True)
 
 
 def one_line(error: BaseException, project: Path) -> str:
