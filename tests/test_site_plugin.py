@@ -384,12 +384,15 @@ def test_a_folder_whose_lock_nobody_holds_is_removed_and_a_held_one_stays(tmp_pa
     link to outside, keeps a running one's, and says whether it runs alone."""
     from filelock import FileLock
 
-    from cnnviz.site.locks import TMP, OwnFolder
+    from cnnviz.site.locks import TMP, OwnFolder, site_lock_file
 
     tmp = tmp_path / TMP
     tmp.mkdir(parents=True)
     outside = tmp_path / "mkdocs_servesite"
     outside.mkdir()
+    outside_lock = site_lock_file(tmp_path, outside)
+    outside_lock.parent.mkdir(parents=True)
+    outside_lock.touch()
     (tmp / "tmpended").mkdir()
     (tmp / "tmpended" / "outside-0").symlink_to(outside)
     (tmp / "tmpended.lock").touch()  # left by a kill -9
@@ -403,14 +406,19 @@ def test_a_folder_whose_lock_nobody_holds_is_removed_and_a_held_one_stays(tmp_pa
         assert not (tmp / "tmpended").exists()
         assert not (tmp / "tmpended.lock").exists()
         assert not outside.exists()
+        assert not outside_lock.exists()
         assert (tmp / "tmprunning").is_dir()
         assert tempfile.gettempdir() == str(own.path)
         assert own.path.parent == tmp
         running.release()
         assert own.start() is True
         assert not (tmp / "tmprunning").exists()
+        served = tmp_path / "mkdocs_served"  # `mkdocs serve`'s site folder, made outside
+        served.mkdir()
+        own.note(served)
         own.end()
         assert list(tmp.iterdir()) == []
+        assert not served.exists()
     finally:
         tempfile.tempdir = saved
 

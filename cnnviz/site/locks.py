@@ -9,7 +9,8 @@
   soon as its configuration loads, holds a lock on `<folder>.lock` while it runs, and makes
   the folder its temporary folder (`tempfile.tempdir`), so mkdocs-gen-files' folder, and every
   other made while the gen scripts run, is made inside it. Outside it, only the site folder of
-  `mkdocs serve` (made by MkDocs before any plugin runs) is noted there, by a link. A build
+  `mkdocs serve` (made by MkDocs before any plugin runs) is noted there, by a link, and goes
+  with its folder, site lock file included. A build
   that starts removes, under `.cache/locks/tmp.lock`, every folder whose lock nobody holds:
   its process is gone, however it ended, `kill -9` included (the kernel drops a process's
   locks). When no other build holds one, it also removes the cache's `.tmp` files that killed
@@ -141,8 +142,10 @@ def _remove_folders_of_ended_processes(tmp: Path, own: Path | None) -> bool:
 def _remove(folder: Path) -> None:
     if not folder.is_dir():
         return
+    project = folder.parent.parent.parent  # <project>/.cache/tmp/<folder>
     for link in folder.glob(f"{_OUTSIDE}*"):
         target = Path(os.readlink(link))
-        if target.name.startswith("mkdocs_") and target.is_dir():  # MkDocs' own serve folder
+        if target.name.startswith("mkdocs_"):  # MkDocs' own serve folder, and its site lock
             shutil.rmtree(target, ignore_errors=True)
+            site_lock_file(project, target).unlink(missing_ok=True)
     shutil.rmtree(folder, ignore_errors=True)
