@@ -10,8 +10,8 @@ from pathlib import Path
 
 import mkdocs_gen_files
 
-from cnnviz.build import generate
 from cnnviz.gallery import configured_gallery, gallery_files, gallery_jobs
+from cnnviz.site import current_build
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -20,10 +20,9 @@ log = logging.getLogger("mkdocs.plugins.cnnviz")
 config = mkdocs_gen_files.config
 images = configured_gallery(config.extra, Path(config.config_file_path).parent, config.docs_dir)
 templates = {path.name: path.read_text(encoding="utf-8") for path in TEMPLATES.iterdir()}
-generate(
+current_build().generate(
     "gallery",
     gallery_jobs(images),
-    ROOT,
     log,
     mkdocs_gen_files.open,
     compose=lambda results: gallery_files(images, results, templates),

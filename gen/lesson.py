@@ -1,7 +1,7 @@
 """Run every lesson and draw its figures from what its code computed, through the cache.
 
-Each lesson's printed outputs go to `.cache/cnnviz/lessons/<lesson>.json`, where
-`gen/hooks/lessons.py` puts them under the cells that printed them. The figures, listed in
+Each lesson's printed outputs stay in memory, in this build (`cnnviz.site.current_build`), where
+the site plugin puts them under the cells that printed them. The figures, listed in
 `gen/figures.toml`, go into the docs tree.
 """
 
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import mkdocs_gen_files
 
-from cnnviz.build import generate
 from cnnviz.jobs import Job
 from cnnviz.lessons import lesson_names
+from cnnviz.site import current_build
 
 ROOT = Path(__file__).resolve().parents[1]
 FIGURES = tomllib.loads((ROOT / "gen" / "figures.toml").read_text(encoding="utf-8"))["figure"]
@@ -29,5 +29,5 @@ for figure in FIGURES:
 NETWORK = {"model": "model", "images": "test_x", "labels": "test_y", "per_class": 2}
 JOBS.append(Job("figures/trained-cnn.json", "lesson_network", {"lesson": "train", **NETWORK}))
 
-# A lesson's outputs go beside the cache, where the page hook reads them; a page needs one.
-generate("lesson", JOBS, ROOT, log, mkdocs_gen_files.open, beside_cache={"lessons/": b"{}\n"})
+# A lesson's outputs stay with the build, where its page reads them; a page needs one.
+current_build().generate("lesson", JOBS, log, mkdocs_gen_files.open, keep={"lessons/": b"{}\n"})

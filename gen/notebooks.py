@@ -15,8 +15,8 @@ from pathlib import Path
 import mkdocs_gen_files
 
 from cnnviz import lessons, notebooks
-from cnnviz.build import generate
 from cnnviz.jobs import Job
+from cnnviz.site import current_build
 
 ROOT = Path(__file__).resolve().parents[1]
 STRINGS = Path(__file__).resolve().parent / "templates" / "notebook-strings.toml"
@@ -36,7 +36,7 @@ site = notebooks.public_address(config.site_url)  # never the build's own 127.0.
 
 def _readable(lesson, page):
     """Whether the page names only cells its lesson has; if not, the page hook stops the build
-    with that one line (gen/hooks/lessons.py), so it is not said here too."""
+    with that one line (cnnviz/site/pages.py), so it is not said here too."""
     known = {cell.name for cell in lesson.cells}
     return all(
         found["name"] in known and (found["what"] == "cell" or f"{found['name']}-answer" in known)
@@ -69,4 +69,4 @@ def compose(results):
     return files
 
 
-generate("notebooks", jobs, ROOT, log, mkdocs_gen_files.open, compose=compose)
+current_build().generate("notebooks", jobs, log, mkdocs_gen_files.open, compose=compose)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import mkdocs_gen_files
 
-from cnnviz.build import generate
 from cnnviz.jobs import Job
 from cnnviz.samples import sample_names
+from cnnviz.site import current_build
 
 ROOT = Path(__file__).resolve().parents[1]
 log = logging.getLogger("mkdocs.plugins.cnnviz")
@@ -23,4 +23,4 @@ JOBS = [
     *(Job(f"playground/{name}.u8", "gray_bytes", {"sample": name}) for name in sample_names()),
 ]
 
-generate("playground", JOBS, ROOT, log, mkdocs_gen_files.open)
+current_build().generate("playground", JOBS, log, mkdocs_gen_files.open)

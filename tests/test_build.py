@@ -46,32 +46,30 @@ class Site:
 
 
 @pytest.fixture
-def fresh_build(monkeypatch):
-    """A new build: no store noted yet (a real build forgets the cnnviz modules)."""
-    monkeypatch.setattr(build, "_stores", {})
-    monkeypatch.setattr(build, "_produced", {})
+def fresh_build(tmp_path):
+    """A new build of a project at ``tmp_path``: nothing produced, no store entry used yet."""
+    return build.Build(tmp_path)
 
 
-@pytest.mark.usefixtures("fresh_build")
-def test_generate_logs_writes_figures_and_puts_outputs_beside_the_cache(tmp_path, log, caplog):
-    """Figures go through the opener; printed outputs go into the cache folder, and one whose
-    recipe failed still exists, saying so; a problem found before rendering and the failure
-    are one error line each, then one summary."""
+def test_generate_logs_writes_figures_and_keeps_outputs_in_memory(fresh_build, log, caplog):
+    """Figures go through the opener; printed outputs stay with the build, in memory, and one
+    whose recipe failed still exists, saying so; a problem found before rendering and the
+    failure are one error line each, then one summary."""
     site = Site()
-    build.generate(
+    fresh_build.generate(
         "lesson",
         JOBS,
-        tmp_path,
         log,
         site.open,
         problems=["extra.png: not an image"],
-        beside_cache={"lessons/": b"not computed\n"},
+        keep={"lessons/": b"not computed\n"},
     )
     assert list(site.files) == ["figures/relu-curve.png"]
     assert site.files["figures/relu-curve.png"].startswith(b"\x89PNG")
-    outputs = tmp_path / build.CACHE / "lessons"
-    assert '"filter-vals": "(4, 4)' in (outputs / "filters.json").read_text()
-    assert (outputs / "missing-rows.md").read_bytes() == b"not computed\n"
+    outputs = fresh_build.kept
+    assert '"filter-vals": "(4, 4)' in outputs["lessons/filters.json"].decode()
+    assert outputs["lessons/missing-rows.md"] == b"not computed\n"
+    assert not (fresh_build.root / build.CACHE / "lessons").exists()  # no file carries them
     lines = [(record.levelname, record.getMessage()) for record in caplog.records]
     assert lines.pop(0) == ("ERROR", "cnnviz: extra.png: not an image")
     assert lines[0] == ("ERROR", f"cnnviz: lessons/missing-rows.md: {MISSING}: no such file")
@@ -82,14 +80,12 @@ def test_generate_logs_writes_figures_and_puts_outputs_beside_the_cache(tmp_path
     assert len(lines) == 2
 
 
-@pytest.mark.usefixtures("fresh_build")
-def test_generate_writes_what_compose_makes_of_the_results(tmp_path, log):
+def test_generate_writes_what_compose_makes_of_the_results(fresh_build, log):
     """With compose, the files written are the ones it makes from the results."""
     site = Site()
-    build.generate(
+    fresh_build.generate(
         "gallery",
         JOBS[:1],
-        tmp_path,
         log,
         site.open,
         compose=lambda results: {"page.md": str(sorted(results)).encode()},
@@ -97,13 +93,12 @@ def test_generate_writes_what_compose_makes_of_the_results(tmp_path, log):
     assert site.files == {"page.md": b"['figures/relu-curve.png']"}
 
 
-@pytest.mark.usefixtures("fresh_build")
-def test_the_second_language_pass_reuses_the_first(tmp_path, log, caplog, monkeypatch):
+def test_the_second_language_pass_reuses_the_first(fresh_build, log, caplog, monkeypatch):
     """static-i18n runs each script again for the second language: the same jobs get the
     first pass's results without running them, the failure is not logged again, the counts
     say so, and the same files are written; other jobs run afresh."""
     first, second = Site(), Site()
-    build.generate("lesson", JOBS, tmp_path, log, first.open)
+    fresh_build.generate("lesson", JOBS, log, first.open)
     caplog.clear()
 
     def no_run(*args, **kwargs):
@@ -111,42 +106,51 @@ def test_the_second_language_pass_reuses_the_first(tmp_path, log, caplog, monkey
 
     with monkeypatch.context() as patch:
         patch.setattr(build, "run_jobs", no_run)
-        build.generate("lesson", JOBS, tmp_path, log, second.open)
+        fresh_build.generate("lesson", JOBS, log, second.open)
     assert second.files == first.files
     assert [record.levelname for record in caplog.records] == ["INFO"]
     assert caplog.records[0].getMessage() == (
         "cnnviz lesson: 3 results: 0 rendered, 2 from cache, 1 failed, in 0.00 s"
     )
     caplog.clear()
-    build.generate("lesson", JOBS[:1], tmp_path, log, Site().open)
+    fresh_build.generate("lesson", JOBS[:1], log, Site().open)
     assert " 0 rendered, 1 from cache, in " in caplog.records[0].getMessage()
 
 
-@pytest.mark.usefixtures("fresh_build")
-def test_every_script_of_a_build_shares_one_store(tmp_path):
+def test_every_script_of_a_build_shares_one_store(fresh_build, tmp_path):
     """Scripts of one build share a store, so the prune at its end knows all they used."""
-    assert build.build_store(tmp_path) is build.build_store(tmp_path / "." / "")
-    assert build.build_store(tmp_path).root == (tmp_path / build.CACHE).resolve()
+    assert fresh_build.store is fresh_build.store
+    assert fresh_build.store.root == (tmp_path / build.CACHE).resolve()
+    assert build.Build(tmp_path / "." / "").store.root == fresh_build.store.root
 
 
-@pytest.mark.usefixtures("fresh_build")
-def test_finish_keeps_what_the_build_used_and_logs_one_line(tmp_path, log, caplog):
+def test_a_stale_output_keeps_its_failure_until_its_recipe_succeeds(fresh_build):
+    """While a kept file's recipe fails, the build holds the failure's line for the page's
+    notice; a repeat without a message keeps the first; a success clears it."""
+    fresh_build._mark_stale("lessons/relu.json", True, "docs/lessons/relu.py:3: ValueError")
+    fresh_build._mark_stale("lessons/relu.json", True, None)
+    assert fresh_build.stale == {"lessons/relu.json": "docs/lessons/relu.py:3: ValueError"}
+    fresh_build._mark_stale("lessons/relu.json", False, None)
+    assert fresh_build.stale == {}
+
+
+def test_finish_keeps_what_the_build_used_and_logs_one_line(fresh_build, tmp_path, log, caplog):
     """After the scripts, an entry no script used goes (cap 0), the used ones stay, and one
     log line says how many went and the size now."""
-    build.generate("lesson", JOBS[:2], tmp_path, log, Site().open)
+    fresh_build.generate("lesson", JOBS[:2], log, Site().open)
     stale = tmp_path / build.CACHE / "objects" / "00" / ("00" * 32)
     stale.parent.mkdir(parents=True, exist_ok=True)  # a used entry may share the prefix
     stale.write_bytes(bytes(1000))
     os.utime(stale, (1, 1))
     caplog.clear()
-    pruned = build.finish(tmp_path, 0, log)
+    pruned = fresh_build.finish(0, log)
     assert not stale.exists()
     assert pruned.removed == 1
     assert pruned.size > 0
     assert [record.getMessage() for record in caplog.records] == [
         f"cnnviz cache: {pruned.summary()}"
     ]
-    used = build.build_store(tmp_path).used
+    used = fresh_build.store.used
     assert len(used) == 3  # the two results and the code memo
     assert all(path.exists() for path in used)
 

@@ -14,9 +14,12 @@ from pathlib import Path
 
 import pytest
 from conftest import MKDOCS_ENV
+from filelock import FileLock
 from project import copy_project
 
-fcntl = pytest.importorskip("fcntl")
+from cnnviz.site.locks import TMP, site_lock_file
+
+pytest.importorskip("fcntl")  # filelock's lock on POSIX, which the kernel drops on kill -9
 
 pytestmark = pytest.mark.site
 
@@ -49,8 +52,8 @@ def test_a_build_waits_while_the_site_folder_is_locked_and_says_so(root, tmp_pat
     nothing, and completes once the folder is free."""
     site = tmp_path / "site"
     site.mkdir()
-    holder = os.open(site, os.O_RDONLY)
-    fcntl.flock(holder, fcntl.LOCK_EX)  # stands for a build that is writing the folder
+    holder = FileLock(site_lock_file(root, site))
+    holder.acquire()  # stands for a build that is writing the folder
     try:
         build = start_build(root, site)
         for line in build.stderr:  # ends early only if the build never waits
@@ -63,7 +66,7 @@ def test_a_build_waits_while_the_site_folder_is_locked_and_says_so(root, tmp_pat
         assert build.poll() is None
         assert list(site.iterdir()) == []
     finally:
-        os.close(holder)
+        holder.release()
     finish(build)
     assert (site / "en" / "conv" / "index.html").is_file()
 
@@ -82,43 +85,39 @@ def test_two_builds_into_one_folder_both_succeed(root, tmp_path):
         assert index["docs"]
 
 
-def owner_record(root: Path, pid: int) -> Path:
-    return root / ".cache" / "cnnviz" / "owners" / f"{pid}.json"
-
-
-def noted_folders(root: Path, pid: int) -> list[Path]:
-    try:
-        return [Path(f) for f in json.loads(owner_record(root, pid).read_text())["folders"]]
-    except (OSError, ValueError, KeyError):
-        return []
+def own_folders(root: Path) -> list[Path]:
+    """The folders builds made for themselves in the project's temporary folder."""
+    tmp = root / TMP
+    return sorted(path for path in tmp.iterdir() if path.is_dir()) if tmp.is_dir() else []
 
 
 def wait_for_temporary_folder(root: Path, build: subprocess.Popen[str]) -> Path:
-    """The mkdocs-gen-files folder of ``build``, inside the folder it noted for itself, once
-    it exists."""
+    """The mkdocs-gen-files folder of ``build``, inside the folder it made for itself in the
+    project's temporary folder, once it exists."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         assert build.poll() is None, "the build ended before making its folder"
-        for own in noted_folders(root, build.pid):
+        for own in own_folders(root):
             found = sorted(own.glob("mkdocs_gen_files_*")) if own.is_dir() else []
             if found:
                 return found[0]
         time.sleep(0.02)
-    raise AssertionError("no temporary folder was noted")
+    raise AssertionError("no temporary folder was made")
 
 
 @pytest.mark.parametrize("moment", ["at its first note", "while the gen scripts run", "later"])
 def test_a_build_killed_at_any_moment_leaves_no_folder_after_the_next(root, tmp_path, moment):
-    """kill -9 of a cold build under its own TMPDIR, as soon as it has noted its folder, while
-    mkdocs-gen-files' folder exists and the gen scripts run, or seconds later: every folder
-    it made in TMPDIR is noted, and the next build leaves none of them."""
+    """kill -9 of a cold build under its own TMPDIR, as soon as it has made its folder, while
+    mkdocs-gen-files' folder exists and the gen scripts run, or seconds later: it made nothing
+    in TMPDIR, every folder it made is in the project's temporary folder, and the next build
+    leaves none of them, nor their lock files."""
     temporary = tmp_path / "temporary"
     temporary.mkdir()
     shutil.rmtree(root / ".cache" / "cnnviz" / "objects", ignore_errors=True)  # a cold build
     build = start_build(root, tmp_path / "killed", TMPDIR=str(temporary))
     if moment == "at its first note":
         deadline = time.monotonic() + 120
-        while not noted_folders(root, build.pid) and time.monotonic() < deadline:
+        while not own_folders(root) and time.monotonic() < deadline:
             time.sleep(0.005)
     else:
         wait_for_temporary_folder(root, build)
@@ -126,11 +125,12 @@ def test_a_build_killed_at_any_moment_leaves_no_folder_after_the_next(root, tmp_
     assert build.poll() is None, "the build ended before it was killed"
     build.kill()
     build.communicate()
-    left = made_in(temporary)
+    left = own_folders(root)
     assert left, "the build made no temporary folder"
-    assert set(left) <= set(noted_folders(root, build.pid))
+    assert made_in(temporary) == []
     finish(start_build(root, tmp_path / "next", TMPDIR=str(temporary)))
     assert made_in(temporary) == []
+    assert list((root / TMP).iterdir()) == []
 
 
 def made_in(temporary: Path) -> list[Path]:
@@ -150,15 +150,20 @@ def test_what_a_killed_build_left_is_removed_by_the_next_build(root, tmp_path):
     stray.parent.mkdir(parents=True, exist_ok=True)
     stray.write_bytes(b"half a figure")
 
-    cache = os.open(root / ".cache" / "cnnviz", os.O_RDONLY)
-    fcntl.flock(cache, fcntl.LOCK_SH)  # another build of the project is running
+    killed = folder.parent
+    running = root / TMP / "tmp-running"
+    running.mkdir()
+    other = FileLock(f"{running}.lock")
+    other.acquire()  # another build of the project is running
     try:
         finish(start_build(root, tmp_path / "one"))
+        assert running.is_dir()  # its process runs, so its folder stays
     finally:
-        os.close(cache)
+        other.release()
     assert stray.exists()  # it could have been that build's own write in progress
     assert not folder.exists()  # its process is gone, so its folder goes
-    assert not owner_record(root, build.pid).exists()
+    assert not killed.exists()
+    assert not Path(f"{killed}.lock").exists()
 
     log = finish(start_build(root, tmp_path / "two"))
     assert not stray.exists()

@@ -1,0 +1,33 @@
+"""What one build of the site holds, from its start to its end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from filelock import FileLock
+
+
+class SiteBuild:
+    """One build: its site lock, its :class:`cnnviz.build.Build` (store, results, the lessons'
+    outputs, the render workers) and the generated pages static-i18n is shown as its own.
+
+    Args:
+        project: The project's folder.
+        site_lock: The site folder's lock, already held.
+    """
+
+    def __init__(self, project: Path, site_lock: FileLock) -> None:
+        from cnnviz.build import Build  # after the fresh import of the library's code
+
+        self.project = project
+        self.site_lock = site_lock
+        self.build = Build(project)
+        self.generated: dict[str, str] = {}
+
+    def close(self) -> None:
+        """End the build: the workers exit and the site folder is free. Doing it twice is
+        harmless (a failed nested build, then the outer build's failure)."""
+        self.build.close()
+        self.generated.clear()
+        if self.site_lock.is_locked:
+            self.site_lock.release(force=True)

@@ -1,0 +1,145 @@
+"""Every place the site leans on another package's insides, each with the version it was
+written for. Nothing else in the project reads these packages' private parts or exact markup.
+
+- static-i18n (`mkdocs-static-i18n`): builds each further language inside the first one's
+  build, flagged by its plugin's `building`; meanwhile it swaps `mkdocs.utils.clean_directory`
+  for a no-op and filters MkDocs' build log with its `I18nLoggingFilter`, neither put back
+  when a nested build raises. It drops generated pages ("Unhandled file case", its issue 263).
+- mkdocs-gen-files: marks the files its scripts write with `generated_by`, and makes its folder
+  (`mkdocs_gen_files_*`, its private `_dir`) with `tempfile`, so it lands in the process's
+  temporary folder.
+- MkDocs: `mkdocs serve` rebuilds through `server.builder`, which `on_serve` hands over.
+- Material: the markup the page edits look for (the article, the config script, the
+  alternate links), and the two partials `gen/theme/partials/` overrides whole (search.html,
+  footer.html), copied from this version with one change each.
+- GLightbox (`mkdocs-glightbox`): its script tag in the head and its start script.
+- pymdownx.arithmatex: the wrapper around each formula's TeX.
+
+:func:`check_versions` stops the build in one line when an installed version is not the one
+written for; an edit whose marker is gone says so in one warning (:func:`missing`), so
+`mkdocs build --strict` fails instead of shipping an unedited page.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from importlib.metadata import version
+
+from mkdocs import utils
+from mkdocs.exceptions import PluginError
+
+log = logging.getLogger("mkdocs.plugins.cnnviz")
+
+WRITTEN_FOR = {
+    "mkdocs": ("1.6.1", "mkdocs serve's server.builder"),
+    "mkdocs-material": ("9.8.1", "the markup the page edits look for; two partials copied"),
+    "mkdocs-static-i18n": (
+        "1.3.1",
+        "its issue 263, generated pages dropped as 'Unhandled file case'; its nested builds",
+    ),
+    "mkdocs-gen-files": ("0.6.1", "generated_by and its folder made with tempfile"),
+    "mkdocs-glightbox": ("0.5.3", "its script tag in the head"),
+    "pymdown-extensions": ("12.3", "arithmatex's wrapper around TeX"),
+}
+"""Each package whose insides the site uses: the version written for, and what is used."""
+
+
+def check_versions(installed: Callable[[str], str] = version) -> None:
+    """Stop the build in one line if a package is not at the version the site was written for.
+
+    Args:
+        installed: Reads a distribution's installed version (``importlib.metadata.version``).
+
+    Raises:
+        PluginError: A package's version differs; the message names the package, both
+            versions and what of it the site uses.
+    """
+    for package, (written, what) in WRITTEN_FOR.items():
+        found = installed(package)
+        if found != written:
+            raise PluginError(
+                f"cnnviz/site/upstream.py was written for {package} {written} ({what}), but "
+                f"{found} is installed: check the coupling against the new version, then "
+                "update WRITTEN_FOR"
+            )
+
+
+def missing(what: str, where: str, edit: str) -> None:
+    """Warn that an edit found no marker to work on, naming the marker, the page and the edit."""
+    log.warning("cnnviz: %s: no %s to edit, so %s was not done", where, what, edit)
+
+
+# static-i18n
+
+
+def nested_i18n_build(config) -> bool:
+    """Whether static-i18n is building a further language inside the first one's build."""
+    return bool(getattr(config.plugins.get("i18n"), "building", False))
+
+
+_clean_directory = utils.clean_directory  # static-i18n swaps it out during its nested builds
+
+
+def empty_folder(path: str) -> None:
+    """Empty a folder with MkDocs' own function, even while static-i18n has swapped it out."""
+    _clean_directory(path)
+
+
+def undo_failed_i18n_build() -> None:
+    """Put back what static-i18n changes for its nested builds and leaves when one raises:
+    MkDocs' ``clean_directory`` and the filter on MkDocs' build log."""
+    utils.clean_directory = _clean_directory
+    build_log = logging.getLogger("mkdocs.commands.build")
+    for found in list(build_log.filters):
+        if type(found).__name__ == "I18nLoggingFilter":
+            build_log.removeFilter(found)
+
+
+# mkdocs-gen-files
+
+GENERATED_BY = "mkdocs-gen-files"
+"""What mkdocs-gen-files sets as ``File.generated_by`` on the files its scripts write."""
+
+
+def is_generated(file) -> bool:
+    """Whether mkdocs-gen-files wrote ``file``."""
+    return getattr(file, "generated_by", None) == GENERATED_BY
+
+
+def mark_generated(file) -> None:
+    """Mark ``file`` as mkdocs-gen-files' again, after static-i18n rebuilt it."""
+    file.generated_by = GENERATED_BY
+
+
+# MkDocs
+
+
+def wrap_builder(server, wrap: Callable[[Callable[[], None]], Callable[[], None]]):
+    """Make ``mkdocs serve``'s rebuilds go through ``wrap(build)``; returns the server."""
+    server.builder = wrap(server.builder)
+    return server
+
+
+# Material
+
+ARTICLE = '<article class="md-content__inner'
+"""Where Material's output of a page starts the page's own content."""
+
+CONFIG_SCRIPT = re.compile(
+    r'(<script id="__config" type="application/json">)(.*?)(</script>)', re.S
+)
+ALTERNATE = re.compile(r'<link rel="alternate" href="[^"]*" hreflang="([\w-]+)">')
+
+# GLightbox
+
+LIGHTBOX_START = '<script id="init-glightbox">'
+LIGHTBOX_SCRIPT = re.compile(r'<script src="[^"]*glightbox\.min\.js"></script>')
+
+# pymdownx.arithmatex (generic mode)
+
+ARITHMATEX = re.compile(
+    r'<(?P<tag>span|div) class="arithmatex">\s*\\(?P<open>[(\[])(?P<tex>.*?)\\[)\]]\s*</(?P=tag)>',
+    re.S,
+)
