@@ -96,6 +96,51 @@ print(json.dumps({"imports": imported - start, "one": first - imported,
 """
 
 
+FIXED = "38f2c3a"
+"""Issue 25's "today": the CPU per result of the current code is compared with this commit's."""
+PER_RESULT_ROUNDS = 3
+HALF = 0.5  # issue 25: a result should take at most half the CPU it took at FIXED
+
+# Renders every result once in this process, into an empty cache, through the gen scripts as a
+# build runs them; CPU time (time.process_time) is summed inside jobs.render, so only
+# rendering counts, and inside lessons.run_lesson, the lessons' own code, which a render runs
+# before drawing from a lesson. With "profile", the pass runs under cProfile and the five
+# places with the most time of their own are printed too.
+PER_RESULT = """
+import cProfile, json, pstats, runpy, sys, time
+import torch, matplotlib.figure, cv2
+import mkdocs_gen_files
+from mkdocs.config import load_config
+from mkdocs.structure.files import Files
+from cnnviz import jobs, lessons
+cpu = {"render": 0.0, "lessons": 0.0, "results": 0}
+def timed(function, name, count=False):
+    def wrapper(*args, **kwargs):
+        start = time.process_time()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            cpu[name] += time.process_time() - start
+            cpu["results"] += count
+    return wrapper
+jobs.render = timed(jobs.render, "render", count=True)
+lessons.run_lesson = timed(lessons.run_lesson, "lessons")
+config = load_config(sys.argv[1])
+profile = cProfile.Profile() if sys.argv[3:] == ["profile"] else None
+if profile:
+    profile.enable()
+with mkdocs_gen_files.FilesEditor(Files([]), config, sys.argv[2]):
+    for script in config.plugins["gen-files"].config.scripts:
+        runpy.run_path(script)
+if profile:
+    profile.disable()
+    rows = pstats.Stats(profile).stats.items()
+    top = sorted(rows, key=lambda row: row[1][2], reverse=True)[:5]
+    cpu["top"] = [[pstats.func_std_string(at), own, total] for at, (_, _, own, total, _) in top]
+print(json.dumps(cpu))
+"""
+
+
 def build(project: Path, site: Path, **env: str) -> tuple[float, str]:
     """One `mkdocs build` in a fresh process: its wall time and its log."""
     start = time.perf_counter()
@@ -150,6 +195,69 @@ def render_pass(project: Path, work: Path, images: Path) -> dict:
         check=True,
     )
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def per_result_pass(tree: Path, work: Path, profile: bool = False) -> dict:
+    """Render every result of ``tree``'s code once in one process, from an empty cache: the CPU
+    seconds spent rendering, of which running lessons, and the number of results."""
+    shutil.rmtree(tree / ".cache", ignore_errors=True)
+    result = subprocess.run(
+        [sys.executable, "-c", PER_RESULT, str(tree / "mkdocs.yml"), str(work / "per-result")]
+        + (["profile"] if profile else []),
+        cwd=tree,
+        env={**ENV, "PYTHONPATH": str(tree), "CNNVIZ_WORKERS": "1"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    shutil.rmtree(tree / ".cache", ignore_errors=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def per_result(work: Path) -> None:
+    """The CPU to render every result once, per result, for the code at :data:`FIXED` and for
+    the current code, in interleaved rounds on this machine; then where one pass of the current
+    code spends its time."""
+    fixed = work / "fixed"
+    root = Path(__file__).resolve().parents[1]
+    made = subprocess.run(
+        ["git", "-C", str(root), "worktree", "add", "--detach", str(fixed), FIXED],
+        capture_output=True,
+        text=True,
+    )
+    if made.returncode:
+        print(f"CPU per result: no git worktree of {FIXED} ({made.stderr.strip()}); skipped")
+        return
+    try:
+        current = copy_project(work / "per-result-current")
+        passes = interleaved(
+            {
+                FIXED: lambda run: per_result_pass(fixed, work),
+                "current": lambda run: per_result_pass(current, work),
+            },
+            PER_RESULT_ROUNDS,
+        )
+        top = per_result_pass(current, work, profile=True)["top"]
+    finally:
+        subprocess.run(["git", "-C", str(root), "worktree", "remove", "--force", str(fixed)])
+    report_per_result(passes, top)
+
+
+def report_per_result(passes: dict[str, list[dict]], top: list) -> None:
+    each = {}
+    for name, runs in passes.items():
+        each[name] = statistics.median(run["render"] / run["results"] for run in runs)
+        lessons = statistics.median(run["lessons"] / run["results"] for run in runs)
+        print(
+            f"render every result once, CPU per result ({name}, median of {len(runs)}): "
+            f"{each[name] * 1000:.0f} ms for {runs[0]['results']} results, of which the "
+            f"lessons' own code {lessons * 1000:.0f} ms"
+        )
+    ratio = each["current"] / each[FIXED]
+    print(f"CPU per result, current ÷ {FIXED}: {ratio:.2f}; target ≤ {HALF}: {_met(ratio <= HALF)}")
+    print("top five places by own time in one render pass (cProfile, current code):")
+    for place, own, total in top:
+        print(f"  {own:7.2f} s own {total:7.2f} s in all  {place}")
 
 
 def add_images(folder: Path, count: int, seed: int = 0) -> None:
@@ -275,6 +383,7 @@ def main() -> None:
     once["per_image"] = statistics.median(t for p in passes for t in p["per_image"][1:])
     report(times, once)
     identical(work)
+    per_result(work)
     if os.environ.get("SCALE", "yes") != "no":
         scale(work, once["per_image"])
     print(f"\n{'page':40} {'image bytes':>12}")
@@ -434,4 +543,9 @@ def _met(ok: bool, nearly: bool | None = None) -> str:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["per-result"]:  # only the CPU per result, against FIXED
+        folder = Path(tempfile.mkdtemp(prefix="cnnviz-bench-"))
+        per_result(folder)
+        shutil.rmtree(folder, ignore_errors=True)
+    else:
+        main()
