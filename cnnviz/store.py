@@ -13,9 +13,9 @@ whole (on POSIX a removed file lives on until its last descriptor closes).
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
+import struct
 import tempfile
 import time
 from dataclasses import dataclass
@@ -44,19 +44,44 @@ _FILE_MODE = 0o666 & ~_umask()  # what open() would give; mkstemp's own 0o600 hi
 def png_bytes(fig: Figure) -> bytes:
     """Encode a figure as a losslessly optimised PNG whose bytes are the same on every run.
 
+    The figure is drawn once on an Agg canvas, its layout solved inside that one draw, and its
+    pixels go straight to oxipng. ``savefig`` would draw it twice (a pass with rendering off
+    to solve the layout, then the real one, each with its own renderer, so no text is measured
+    once for both) and zlib-compress the pixels with PIL only for oxipng to undo that. The
+    pixels are the ones ``savefig`` draws; measured on 24 figures of the site (every fourth
+    one) on 2026-12-05, both with oxipng at level 1: 9.80 s of CPU against 8.13 s.
+
     Args:
         fig: The figure to encode.
 
     Returns:
-        The PNG file's bytes, without ``Software`` or date metadata.
+        The PNG file's bytes: the pixels and their resolution (``pHYs``), nothing else.
     """
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
-    import oxipng  # only a render needs it, and a warm build renders nothing
+    # Imported here: only a render needs them, and a warm build renders nothing.
+    import oxipng
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    # Level 1 against 2, measured 2026-11-30 on six lesson figures: 2 to 3 times faster (about
-    # 4 s of a cold build's 28 s of rendering), for files 0 to 9 % larger.
-    return oxipng.optimize_from_memory(buffer.getvalue(), level=1, strip=oxipng.StripChunks.safe())
+    fig.set_dpi(DPI)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    pixels = canvas.buffer_rgba()  # (H, W, 4) uint8
+    image = oxipng.RawImage(bytes(pixels), pixels.shape[1], pixels.shape[0])
+    image.add_png_chunk(b"pHYs", _PHYS)
+    # Rows unfiltered or Paeth-filtered, libdeflate at level 8, the rest as oxipng's level 1.
+    # Measured 2026-12-05 against plain level 1 (libdeflate 10, its own filters) on 19 figures
+    # (every second lesson figure, half the car's gallery figures): 0.83 s of CPU against
+    # 1.56 s, and 1,616,802 bytes in all against 1,679,068. Photographs' maps get smaller,
+    # diagrams of flat colour larger (13 of the 19, by up to 16 %). Level 0 was as fast and
+    # 10 % larger in all; these two filters at libdeflate 10, as slow as level 1.
+    return image.create_optimized_png(
+        level=1,
+        filter=[oxipng.RowFilter.NoOp, oxipng.RowFilter.Paeth],
+        deflate=oxipng.Deflaters.libdeflater(8),
+        strip=oxipng.StripChunks.safe(),
+    )
+
+
+_PHYS = struct.pack(">IIB", round(DPI / 0.0254), round(DPI / 0.0254), 1)  # pixels per metre
 
 
 def write_atomic(path: str | Path, data: bytes) -> None:

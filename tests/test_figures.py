@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import io
 import re
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 from matplotlib.text import Text
+from PIL import Image
 
 from cnnviz import figures, layers, store
 from cnnviz.kernels import LESSON_FILTERS, SOBEL_X
@@ -454,3 +456,16 @@ def test_pipeline_input_is_large_and_its_zoom_box_is_bold():
             assert min(widths[1:]) >= 0.25
         boxes = [p for p in fig.axes[0].patches if isinstance(p, figures.Rectangle)]
         assert sorted(p.get_linewidth() for p in boxes) == [2.0, 4.0]
+
+
+def test_one_draw_encodes_the_pixels_savefig_draws_at_the_build_dpi():
+    """png_bytes draws once (layout inside that draw) yet gives savefig's pixels, size and
+    resolution: a layout-bearing figure with a colorbar and ticks, at 110 dpi."""
+    maps = np.linspace(-1, 1, 2 * 20 * 30).reshape(2, 20, 30)
+    buffer = io.BytesIO()
+    figures.plot_feature_maps(maps).savefig(buffer, format="png", dpi=store.DPI)
+    expected = Image.open(buffer)
+    got = Image.open(io.BytesIO(store.png_bytes(figures.plot_feature_maps(maps))))
+    assert got.size == expected.size
+    assert got.info["dpi"] == pytest.approx((store.DPI, store.DPI), abs=0.01)
+    assert got.convert("RGBA").tobytes() == expected.convert("RGBA").tobytes()
