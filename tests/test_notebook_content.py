@@ -366,7 +366,7 @@ def test_an_invalid_notebook_is_refused_in_one_line():
 # ---- the converter on small pages whose result is known ----
 
 SMALL = """\
-# %% [setup] needs="first:load"
+# %% needs="first:load"
 
 # %% double
 # ko: 두 배로 만듭니다.
