@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
-import importlib
 import os
 import pickle
 import queue
@@ -37,16 +36,13 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
 from .deps import PACKAGE
 from .errors import CnnvizError, code_place
 from .lessons import one_torch_thread
-
-if TYPE_CHECKING:
-    from .jobs import Job
 
 ONE_THREAD = {
     "OMP_NUM_THREADS": "1",
@@ -81,55 +77,33 @@ class Outcome:
     error: str | None = None
 
 
-def render_all(jobs: Sequence[Job], code: str, size: int) -> list[Outcome]:
-    """Render every job, and never raise for a job.
+def render_all(
+    groups: Sequence[Sequence[Any]], render: Callable[[Any], Outcome], code: str, size: int
+) -> list[list[Outcome]]:
+    """Render every group of items, each group in one process, and never raise for an item.
 
     Args:
-        jobs: The jobs to render; each should be distinct.
-        code: What identifies the source the jobs were keyed with (see
+        groups: The items to render, in groups that one worker renders one after another
+            (the jobs of one lesson, which a worker runs once); the largest first.
+        render: What renders one item and says how it went; a module-level function, which a
+            worker imports by its name (:func:`cnnviz.jobs.render_outcome`).
+        code: What identifies the source the items were keyed with (see
             :func:`cnnviz.deps.fingerprint`); a pool started for other code is not reused.
         size: How many worker processes to render in, from :func:`pool_size`; 1 renders in
             this process.
 
     Returns:
-        One outcome per job, in the jobs' order.
+        One outcome per item, by group, in the order given.
     """
     if size <= 1:
-        return [_render_here(job) for job in jobs]
+        with one_torch_thread():  # as in a worker, so a figure's bytes are the same anywhere
+            return [[render(item) for item in group] for group in groups]
     pool = _pool(code, size)
-    outcomes: list[Outcome] = [Outcome(error="not rendered")] * len(jobs)
-
-    def render(group: list[int]) -> None:
-        for index, outcome in zip(group, pool.render_group([jobs[i] for i in group]), strict=True):
-            outcomes[index] = outcome
-
-    groups = lesson_groups(jobs)
     try:
-        with concurrent.futures.ThreadPoolExecutor(min(size, len(groups))) as threads:
-            list(threads.map(render, groups))
+        with concurrent.futures.ThreadPoolExecutor(min(size, len(groups) or 1)) as threads:
+            return list(threads.map(lambda group: pool.render_group(render, group), groups))
     finally:
         _pool_idle()
-    return outcomes
-
-
-def lesson_groups(jobs: Sequence[Job]) -> list[list[int]]:
-    """Group the jobs that draw from one lesson, so that one worker draws them all.
-
-    A worker runs a lesson's code before it draws the lesson's first figure (the learned
-    lesson trains for seconds), so a lesson whose figures were spread over the workers would
-    run in each of them. Every other job is a group of its own. The largest groups come
-    first, so the workers finish close together.
-
-    Args:
-        jobs: The jobs to render.
-
-    Returns:
-        The jobs' indexes, by group.
-    """
-    groups: dict[object, list[int]] = {}
-    for index, job in enumerate(jobs):
-        groups.setdefault(job.params.get("lesson") or index, []).append(index)
-    return sorted(groups.values(), key=len, reverse=True)
 
 
 def pool_size(renders: int, code: str, workers: int | None = None) -> int:
@@ -168,9 +142,10 @@ def close_pool() -> None:
 
 
 def serve() -> None:
-    """Be a worker: render each job read from stdin, and answer on stdout, until stdin closes.
+    """Be a worker: render each item read from stdin, and answer on stdout, until stdin closes.
 
-    Each job comes as a pickled ``(target, recipe, params)``; each answer goes back as a
+    Each item comes as a pickled ``(render, item)``, the function by its module and name,
+    which the worker imports as it unpickles the first item; each answer goes back as a
     pickled ``(data, error)``.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the build; it closes our stdin
@@ -179,19 +154,16 @@ def serve() -> None:
     import torch
 
     torch.set_num_threads(1)
-    jobs = importlib.import_module(f"{__package__}.jobs")
-    with contextlib.suppress(Exception):  # a broken recipe module is reported job by job
-        importlib.import_module(f"{__package__}.recipes")
     while True:
         try:
-            target, recipe, params = pickle.load(sys.stdin.buffer)
+            render, item = pickle.load(sys.stdin.buffer)
         except EOFError:
             return  # the build is done with this worker
-        outcome = _render(jobs.Job(target, recipe, params))
+        outcome = render(item)
         try:
             pickle.dump((outcome.data, outcome.error), answers)
             answers.flush()
-        except BrokenPipeError:  # the build stopped while this job was drawn
+        except BrokenPipeError:  # the build stopped while this item was drawn
             os.dup2(os.open(os.devnull, os.O_WRONLY), answers.fileno())  # exit quietly
             return
 
@@ -217,18 +189,19 @@ class _Worker:
 
     def __init__(self) -> None:
         path = os.pathsep.join(filter(None, [str(PACKAGE.parent), os.environ.get("PYTHONPATH")]))
+        command = f"from {__package__}.workers import serve; serve()"
         self.process = subprocess.Popen(
             # -P: not the working folder but PYTHONPATH, this package's folder, comes first.
-            [sys.executable, "-P", "-c", f"from {__package__}.workers import serve; serve()"],
+            [sys.executable, "-P", "-c", command],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env={**os.environ, **ONE_THREAD, "PYTHONPATH": path},
         )
 
-    def render(self, job: Job) -> Outcome | None:
-        """Render one job; ``None`` if the worker died meanwhile."""
+    def render(self, render: Callable[[Any], Outcome], item: Any) -> Outcome | None:
+        """Render one item; ``None`` if the worker died meanwhile."""
         try:
-            pickle.dump((job.target, job.recipe, dict(job.params)), self.process.stdin)
+            pickle.dump((render, item), self.process.stdin)
             self.process.stdin.flush()  # type: ignore[union-attr]
             data, error = pickle.load(self.process.stdout)  # type: ignore[arg-type]
         except (OSError, EOFError, pickle.UnpicklingError):
@@ -256,23 +229,23 @@ class _Pool:
         self.workers: list[_Worker] = []
         self.lock = threading.Lock()
 
-    def render_group(self, jobs: Sequence[Job]) -> list[Outcome]:
-        """Render the jobs one after another in one worker; after a death, in another."""
-        if not jobs:
+    def render_group(self, render: Callable[[Any], Outcome], items: Sequence[Any]) -> list[Outcome]:
+        """Render the items one after another in one worker; after a death, in another."""
+        if not items:
             return []
         try:
             worker = self._take()
         except OSError as error:
-            return [Outcome(error=f"cannot start a render worker: {error}")] * len(jobs)
+            return [Outcome(error=f"cannot start a render worker: {error}")] * len(items)
         outcomes: list[Outcome] = []
-        for job in jobs:
-            outcome = worker.render(job)
+        for item in items:
+            outcome = worker.render(render, item)
             if outcome is None:
                 with self.lock:  # gone already if the idle timer closed the pool meanwhile
                     if worker in self.workers:
                         self.workers.remove(worker)
-                rest = jobs[len(outcomes) + 1 :]
-                return [*outcomes, Outcome(error=WORKER_DIED), *self.render_group(rest)]
+                rest = items[len(outcomes) + 1 :]
+                return [*outcomes, Outcome(error=WORKER_DIED), *self.render_group(render, rest)]
             outcomes.append(outcome)
         self.idle.put(worker)
         return outcomes
@@ -331,16 +304,3 @@ def _cores() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))  # the cores this process may run on
     return os.cpu_count() or 1
-
-
-def _render_here(job: Job) -> Outcome:
-    with one_torch_thread():  # as in a worker, so a figure's bytes are the same anywhere
-        return _render(job)
-
-
-def _render(job: Job) -> Outcome:
-    jobs = importlib.import_module(f"{__package__}.jobs")
-    try:
-        return Outcome(data=jobs.render(job))
-    except Exception as error:  # reported by the build, which goes on with the other jobs
-        return Outcome(error=describe(error))

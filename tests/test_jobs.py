@@ -469,7 +469,6 @@ def test_one_worker_draws_all_of_a_lessons_figures(probed, tmp_path):
 def test_lesson_groups_keep_a_lesson_together_largest_first(copy):
     """Jobs of one lesson form one group, in their order; any other job is alone; the largest
     groups come first."""
-    workers = sys.modules["cnnviz.workers"]
     jobs = [
         copy.Job("a.png", "x", {"lesson": "relu"}),
         copy.Job("b.png", "x", {"sample": "road"}),
@@ -478,7 +477,7 @@ def test_lesson_groups_keep_a_lesson_together_largest_first(copy):
         copy.Job("e.png", "x", {"lesson": "relu"}),
         copy.Job("f.png", "x", {"lesson": "conv"}),
     ]
-    assert workers.lesson_groups(jobs) == [[2, 3, 5], [0, 4], [1]]
+    assert copy.lesson_groups(jobs) == [[2, 3, 5], [0, 4], [1]]
 
 
 def test_a_worker_that_dies_is_one_line_and_the_next_run_has_workers_again(probed, tmp_path):
