@@ -99,6 +99,8 @@ def render_all(
     Returns:
         One outcome per item, by group, in the order given.
     """
+    if not groups:
+        return []  # nothing to draw: torch stays unimported
     if size <= 1:
         with one_torch_thread():  # as in a worker, so a figure's bytes are the same anywhere
             return [[render(item) for item in group] for group in groups]
