@@ -14,10 +14,12 @@ Behaviour worth knowing:
   swapped from the stored ones. ``cv2.imdecode`` does this for ``IMREAD_COLOR`` in OpenCV 5
   (only ``IMREAD_UNCHANGED`` or ``IMREAD_IGNORE_ORIENTATION`` would skip it), and a test holds
   it to that.
-* The header's size is checked first: more than :data:`MAX_PIXELS` pixels is refused before
-  any pixel is decoded, so a hostile header cannot exhaust memory. A PNG's chunks are walked
-  too, since OpenCV 5 allocates whatever a chunk's length field claims (up to 4 GB) before it
-  notices the file is shorter.
+* The header's size is checked first, by :func:`image_size`, the one reader of image headers:
+  more than :data:`MAX_PIXELS` pixels is refused before any pixel is decoded, so a hostile
+  header cannot exhaust memory. A PNG's chunks are walked too, since OpenCV 5 allocates
+  whatever a chunk's length field claims (up to 4 GB) before it notices the file is shorter.
+  (Pillow, installed with matplotlib, reads sizes as well, but makes neither this check nor
+  the next, which stand between a hostile file and OpenCV.)
 * A JPEG must hold at least one bit of data per 8×8 block its header claims: a header that
   claims 6000×6000 pixels over 5 KB of data would otherwise decode to a flat gray picture.
 * Only regular files of at most :data:`MAX_FILE_BYTES` are looked at, and they are checked
@@ -35,13 +37,21 @@ import logging
 import struct
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
 
 from .errors import ImageError
-from .inputs import IMAGE_MAGIC, MAX_FILE_BYTES, NOT_AN_IMAGE, image_head, read_input
+from .inputs import (
+    IMAGE_MAGIC,
+    MAX_FILE_BYTES,
+    NOT_AN_IMAGE,
+    image_format,
+    image_head,
+    read_input,
+)
 from .kernels import MAX_KERNEL_SIDE
 
 MAX_SIDE = 512
@@ -56,7 +66,6 @@ MIN_SIDE = MAX_KERNEL_SIDE + 1
 
 log = logging.getLogger(__name__)
 
-_PNG_MAGIC = IMAGE_MAGIC["PNG"]
 _JPEG_HUFFMAN = {0xC0, 0xC1, 0xC2, 0xC3}
 _JPEG_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
 
@@ -97,9 +106,7 @@ def decode_gray(
     Raises:
         ImageError: The bytes are not a usable image.
     """
-    if not data:
-        raise ImageError(source, "empty file (0 bytes)")
-    kind, width, height = _sniff(data, source)
+    kind, width, height = image_size(data, source=source)
     if width < 1 or height < 1:
         raise ImageError(source, f"{kind} header claims an empty {width}×{height} image")
     if width * height > MAX_PIXELS:
@@ -130,23 +137,49 @@ def encode_png(levels: NDArray[np.uint8]) -> bytes:
     return encoded.tobytes()
 
 
-def _sniff(data: bytes, source: str | Path) -> tuple[str, int, int]:
-    """Name the format from the magic bytes and read the size from the header alone."""
+class ImageSize(NamedTuple):
+    """An image's format and size, as its file's header gives them."""
+
+    format: str
+    width: int
+    height: int
+
+
+def image_size(image: bytes | str | Path, *, source: str | Path | None = None) -> ImageSize:
+    """Read an image's format and size from its header, and check its structure is whole.
+
+    The one reader of image headers in cnnviz: what it accepts is what OpenCV may decode. A
+    PNG's chunks must all fit in the file and end with IEND, a JPEG must end with its
+    end-of-image marker and hold at least a bit for each block its frame claims.
+
+    Args:
+        image: An image file (read as :func:`load_gray` reads it: checked, then read once) or
+            its bytes.
+        source: What to call the image in an error; the path by default.
+
+    Returns:
+        Its format (``"PNG"``, ``"JPEG"``, ``"BMP"`` or ``"WebP"``), width and height.
+
+    Raises:
+        FileNotFoundError: The file does not exist.
+        ImageError: No image format starts the content, or its header is cut short or
+            corrupt; the message names the file and the problem.
+    """
+    if not isinstance(image, bytes):
+        source = source or image
+        image = read_input(
+            image, limit=MAX_FILE_BYTES, error=ImageError, kind="image file", head=image_head
+        ).data
+    source = source or "<bytes>"
+    kind = image_format(image)
+    if kind is None:
+        raise ImageError(source, "empty file (0 bytes)" if not image else NOT_AN_IMAGE)
     try:
-        if data.startswith(_PNG_MAGIC):
-            return "PNG", *_png_size(data)
-        if data.startswith(IMAGE_MAGIC["JPEG"]):
-            return "JPEG", *_jpeg_size(data)
-        if data.startswith(IMAGE_MAGIC["BMP"]):
-            width, height = struct.unpack_from("<ii", data, 18)
-            return "BMP", width, abs(height)
-        if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-            return "WebP", *_webp_size(data)
+        return ImageSize(kind, *_HEADERS[kind](image))
     except struct.error:
         raise ImageError(source, "corrupt image: the file ends inside its header") from None
     except ValueError as error:
         raise ImageError(source, str(error)) from None
-    raise ImageError(source, NOT_AN_IMAGE)
 
 
 def _png_size(data: bytes) -> tuple[int, int]:
@@ -159,7 +192,7 @@ def _png_size(data: bytes) -> tuple[int, int]:
 
 def _check_png_chunks(data: bytes) -> None:
     """Check that every chunk up to IEND fits in the file: OpenCV trusts each length it reads."""
-    pos = len(_PNG_MAGIC)
+    pos = len(IMAGE_MAGIC["PNG"])
     while pos + 8 <= len(data):
         length, kind = struct.unpack_from(">I4s", data, pos)
         if pos + 12 + length > len(data):
@@ -208,6 +241,11 @@ def _check_jpeg_length(length: int, marker: int, width: int, height: int) -> Non
         )
 
 
+def _bmp_size(data: bytes) -> tuple[int, int]:
+    width, height = struct.unpack_from("<ii", data, 18)
+    return width, abs(height)  # a negative height: rows stored top to bottom
+
+
 def _webp_size(data: bytes) -> tuple[int, int]:
     chunk = data[12:16]
     if chunk == b"VP8X":
@@ -221,6 +259,9 @@ def _webp_size(data: bytes) -> tuple[int, int]:
         width, height = struct.unpack_from("<HH", data, 26)
         return width & 0x3FFF, height & 0x3FFF
     raise ValueError(f"corrupt WebP: unknown chunk {chunk!r}")
+
+
+_HEADERS = {"PNG": _png_size, "JPEG": _jpeg_size, "BMP": _bmp_size, "WebP": _webp_size}
 
 
 @contextlib.contextmanager

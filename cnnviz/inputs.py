@@ -45,6 +45,24 @@ Head = Callable[[bytes], "str | None"]
 """A check of a file's first bytes: the problem with the file, or ``None``."""
 
 
+def image_format(head: bytes) -> str | None:
+    """Name the image format that a file's first bytes start, as
+    :func:`cnnviz.images.image_size` reads it.
+
+    Args:
+        head: The file's first bytes; twelve are enough.
+
+    Returns:
+        ``"PNG"``, ``"JPEG"``, ``"BMP"`` or ``"WebP"``, or ``None`` for anything else.
+    """
+    for name, magic in IMAGE_MAGIC.items():
+        if head.startswith(magic):
+            return name
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WebP"
+    return None
+
+
 def image_head(head: bytes) -> str | None:
     """The problem with a file whose content starts with ``head``, if no image format does.
 
@@ -55,11 +73,7 @@ def image_head(head: bytes) -> str | None:
         :data:`NOT_AN_IMAGE`, or ``None`` for an image's start or an empty file (which the
         decoder names as such).
     """
-    if not head or any(head.startswith(magic) for magic in IMAGE_MAGIC.values()):
-        return None
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return None
-    return NOT_AN_IMAGE
+    return None if not head or image_format(head) else NOT_AN_IMAGE
 
 
 @dataclass(frozen=True)

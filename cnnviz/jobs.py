@@ -27,7 +27,7 @@ import json
 import os
 import platform
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ from typing import Any
 from . import inputs, lessons, samples, store
 from .deps import PACKAGE, CodeIndex, fingerprint
 from .errors import CnnvizError
-from .workers import pool_size, render_all
+from .workers import Outcome, describe, pool_size, render_all
 
 KEY_VERSION = 2
 """Bump when the meaning of a key changes, to retire every cached entry at once."""
@@ -182,7 +182,7 @@ def run_jobs(
     found, due = _look_up(jobs, keys, cache)
     failed: dict[str, str] = {}
     processes = pool_size(len(due), source, workers)
-    outcomes = render_all(list(due.values()), source, processes)
+    outcomes = _render_due(list(due.values()), source, processes)
     for key, outcome in zip(due, outcomes, strict=True):
         if outcome.data is None:
             failed[key] = _FAILED[key] = outcome.error or "no result"
@@ -262,6 +262,57 @@ def render(job: Job) -> bytes:
     if isinstance(result, str):
         return result.encode()
     return store.png_bytes(result)
+
+
+def render_outcome(job: tuple[str, str, dict[str, Any]]) -> Outcome:
+    """Render a job, in whichever process runs it, and say how it went, never raising.
+
+    Args:
+        job: The job's target, recipe and params: plain values, which a worker unpickles
+            whatever became of the :class:`Job` class here (a test or a server may import
+            this module again).
+
+    Returns:
+        Its bytes, or the one-line reason it failed (see :func:`cnnviz.workers.describe`).
+    """
+    try:
+        return Outcome(data=render(Job(*job)))
+    except Exception as error:  # reported by the build, which goes on with the other jobs
+        return Outcome(error=describe(error))
+
+
+def lesson_groups(jobs: Sequence[Job]) -> list[list[int]]:
+    """Group the jobs that draw from one lesson, so that one worker draws them all.
+
+    A worker runs a lesson's code before it draws the lesson's first figure (the learned
+    lesson trains for seconds), so a lesson whose figures were spread over the workers would
+    run in each of them. Every other job is a group of its own. The largest groups come
+    first, so the workers finish close together.
+
+    Args:
+        jobs: The jobs to render.
+
+    Returns:
+        The jobs' indexes, by group.
+    """
+    groups: dict[object, list[int]] = {}
+    for index, job in enumerate(jobs):
+        groups.setdefault(job.params.get("lesson") or index, []).append(index)
+    return sorted(groups.values(), key=len, reverse=True)
+
+
+def _render_due(due: list[Job], source: str, processes: int) -> list[Outcome]:
+    """Render the jobs due, a lesson's together (see :func:`lesson_groups`), in their order."""
+    groups = lesson_groups(due)
+    plain = [(job.target, job.recipe, dict(job.params)) for job in due]
+    drawn = render_all(
+        [[plain[i] for i in group] for group in groups], render_outcome, source, processes
+    )
+    outcomes = [Outcome()] * len(due)
+    for group, results in zip(groups, drawn, strict=True):
+        for index, outcome in zip(group, results, strict=True):
+            outcomes[index] = outcome
+    return outcomes
 
 
 def _input_digest(params: Mapping[str, Any]) -> str | None:

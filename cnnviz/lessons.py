@@ -1,13 +1,17 @@
 """A lesson's code: one source per lesson, read, run at build time and put into its page.
 
-A lesson's source, ``docs/lessons/<name>.py``, is Python in jupytext's percent format. Each
-``# %%`` line opens a cell; a name, a type in brackets and ``key="value"`` pairs may follow::
+A lesson's source, ``docs/lessons/<name>.py``, is a jupytext percent file: jupytext reads it
+(:func:`read_lesson`), so it opens as a notebook in Jupyter as it is, and a round trip through
+``jupytext.writes(..., fmt="py:percent")`` gives back the same file. Each ``# %%`` line opens a
+cell; a name (jupytext's cell title), ``[markdown]`` and ``key="value"`` metadata may follow::
 
+    # %%                                      the file's header: comments alone, no name
+    # %% needs="image:load filters:stack"     a setup cell: code of earlier lessons that
+                                              this one runs first
+    # %% load                                 a code cell named ``load``
     # %% ask [markdown] lang="ko"             a named Markdown cell: an exercise's question,
     # %% ask [markdown] lang="en"             in each language, which the page shows
-    # %% load                                 a code cell named ``load``
-    # %% [setup] needs="image:load filters:stack"
-                                              code of earlier lessons that this one runs first
+    # %% ask-answer role="answer"             the code that answers it
 
 In a code cell, a whole-line comment that starts ``# ko:`` or ``# en:`` belongs to one
 language, and every run of such lines holds both languages; every other line, code and
@@ -37,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import CnnvizError, from_root
+from .errors import CnnvizError, from_root, one_line
 
 LESSON_DIR = Path(__file__).resolve().parents[1] / "docs" / "lessons"
 """Where the lessons' sources live, beside the pages that show them."""
@@ -45,11 +49,7 @@ LESSON_DIR = Path(__file__).resolve().parents[1] / "docs" / "lessons"
 LANGUAGES = ("ko", "en")
 """The languages every lesson is written in, the site's default first."""
 
-_HEADER = re.compile(
-    r"^# %%(?: (?P<name>[a-z0-9][a-z0-9-]*))?(?: \[(?P<kind>markdown|setup)\])?"
-    r"(?P<meta>(?: [a-z]+=\"[^\"]*\")*)\s*$"
-)
-_META = re.compile(r' ([a-z]+)="([^"]*)"')
+_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _TAGGED = re.compile(r"^(?P<indent>\s*)# (?P<lang>ko|en): ?(?P<text>.*)$")
 _FILE_READ = re.compile(r"""["']images/([\w.-]+)["']""")
 _HANGUL = re.compile("[가-힣]")
@@ -64,11 +64,12 @@ class Cell:
     """One cell of a lesson's source.
 
     Attributes:
-        kind: ``"code"``, ``"markdown"`` or ``"setup"``.
-        name: The cell's name; code cells always have one, Markdown cells may.
-        lines: The cell's lines as written in the source, without the ``# %%`` line.
+        kind: ``"code"``, ``"markdown"`` or ``"setup"`` (a code cell with ``needs``).
+        name: The cell's name, jupytext's ``title``; every code and Markdown cell has one.
+        lines: The cell's source lines as jupytext reads them: a code cell's as written, a
+            Markdown cell's without the ``# `` of each line.
         line: The source line of the cell's first line, for error messages.
-        meta: The ``key="value"`` pairs of its ``# %%`` line, such as ``lang`` or ``role``.
+        meta: The ``key="value"`` metadata of its ``# %%`` line, such as ``lang`` or ``role``.
     """
 
     kind: str
@@ -147,8 +148,8 @@ def read_lesson(name: str, folder: Path = LESSON_DIR) -> Lesson:
         The parsed lesson.
 
     Raises:
-        LessonError: The file is missing or breaks a rule of the format; the message names
-            the file and line.
+        LessonError: The file is missing, jupytext cannot read it, or it breaks a rule of the
+            format; the message names the file and line.
     """
     path = folder / f"{name}.py"
     try:
@@ -160,49 +161,83 @@ def read_lesson(name: str, folder: Path = LESSON_DIR) -> Lesson:
 
 @functools.cache
 def _parsed(name: str, path: Path, text: str) -> Lesson:
-    cells: list[Cell] = []
-    header: tuple[str, str, str, int] | None = None
-    body: list[str] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.startswith("# %%"):
-            if header:
-                cells.append(_cell(path, *header, body))
-            found = _HEADER.match(line)
-            if not found:
-                raise LessonError(f"{path}:{number}", f"cannot read the cell line {line!r}")
-            header = (found["kind"] or "code", found["name"] or "", found["meta"], number + 1)
-            body = []
-        elif header:
-            body.append(line)
-        elif line.strip() and not line.startswith("#"):
-            raise LessonError(f"{path}:{number}", "code before the first '# %%' cell line")
-    if header:
-        cells.append(_cell(path, *header, body))
-    lesson = Lesson(name=name, path=path, cells=tuple(cells))
+    import jupytext  # pinned; only what reads a lesson's source needs it
+
+    lines = text.splitlines()
+    headers = [number for number, line in enumerate(lines, start=1) if line.startswith("# %%")]
+    try:
+        notebook = jupytext.reads(text, fmt="py:percent")
+    except Exception as error:  # jupytext's own message, on one line
+        raise LessonError(path, f"jupytext cannot read it: {one_line(str(error))}") from None
+    found = list(notebook.cells)
+    if found and (headers or [len(lines) + 1])[0] > 1:  # lines before the first '# %%' line
+        _check_preamble(path, found.pop(0))
+    if len(found) != len(headers):
+        problem = f"jupytext reads {len(found)} cells, not one per '# %%' line ({len(headers)})"
+        raise LessonError(path, f"{problem}; write each cell line as '# %% name'")
+    if found and lines[0] == "# %%" and found[0].source.strip() and _is_preamble(found[0]):
+        found.pop(0)  # a header comment that jupytext wrote back under a '# %%' of its own
+        headers.pop(0)
+    cells = tuple(_cell(path, lines, cell, line) for cell, line in zip(found, headers, strict=True))
+    lesson = Lesson(name=name, path=path, cells=cells)
     _check(lesson)
     return lesson
 
 
-def _cell(path: Path, kind: str, name: str, meta: str, line: int, body: list[str]) -> Cell:
-    while body and not body[-1].strip():
-        body.pop()
-    values = dict(_META.findall(meta))
-    where = f"{path}:{line - 1}"
+def _is_preamble(cell: Any) -> bool:
+    """A code cell of comments alone, without a name or metadata: the file's header comment."""
+    source = cell.source.splitlines()
+    return (
+        cell.cell_type == "code"
+        and not set(cell.metadata) - {"lines_to_next_cell"}
+        and all(not line.strip() or line.startswith("#") for line in source)
+    )
+
+
+def _check_preamble(path: Path, cell: Any) -> None:
+    if not _is_preamble(cell):
+        line = next(n for n, text in enumerate(cell.source.splitlines(), 1) if text.strip())
+        raise LessonError(f"{path}:{line}", "code before the first '# %%' cell line")
+
+
+def _cell(path: Path, lines: list[str], cell: Any, header: int) -> Cell:
+    """A cell as jupytext reads it, checked against the rules of a lesson's source."""
+    where = f"{path}:{header}"
+    meta = dict(cell.metadata)
+    name = meta.pop("title", "")
+    meta.pop("lines_to_next_cell", None)  # jupytext's note of the blank lines after the cell
+    if cell.cell_type not in ("code", "markdown") or (name and not _NAME.match(name)):
+        raise LessonError(where, f"cannot read the cell line {lines[header - 1]!r}")
+    if any(not isinstance(value, str) for value in meta.values()):
+        raise LessonError(where, 'cell metadata is written key="value"')
+    body = cell.source.splitlines()
+    kind = "setup" if "needs" in meta else cell.cell_type
     if kind == "markdown":
         if not name:
             raise LessonError(where, "a Markdown cell needs a name; the page holds the prose")
-        if values.get("lang") not in LANGUAGES:
+        if meta.get("lang") not in LANGUAGES:
             raise LessonError(where, 'a Markdown cell needs lang="ko" or lang="en"')
-        if any(text and not (text == "#" or text.startswith("# ")) for text in body):
+        written = lines[header : header + len(body)]
+        if any(text and not (text == "#" or text.startswith("# ")) for text in written):
             raise LessonError(where, "every line of a Markdown cell starts with '# '")
     elif kind == "setup":
-        if "needs" not in values or any(":" not in item for item in values["needs"].split()):
+        if any(":" not in item for item in meta["needs"].split()) or not meta["needs"].strip():
             raise LessonError(where, 'a setup cell needs needs="lesson:cell ..."')
         if any(text.strip() for text in body):
             raise LessonError(where, "a setup cell holds no code of its own")
     elif not name:
         raise LessonError(where, "every code cell needs a name, e.g. '# %% load'")
-    return Cell(kind=kind, name=name, lines=tuple(body), line=line, meta=values)
+    else:
+        _check_same_lines(path, body, lines, header)
+    return Cell(kind=kind, name=name, lines=tuple(body), line=header + 1, meta=meta)
+
+
+def _check_same_lines(path: Path, body: list[str], lines: list[str], header: int) -> None:
+    """Hold a code cell as jupytext reads it to the file's lines, so that the line numbers of
+    an error are the file's (jupytext would turn a comment such as ``# %time`` into a magic)."""
+    for number, text in enumerate(body, start=header + 1):
+        if number > len(lines) or lines[number - 1] != text:
+            raise LessonError(f"{path}:{number}", "jupytext reads this line as something else")
 
 
 def _check(lesson: Lesson) -> None:
@@ -259,8 +294,8 @@ def code_text(cell: Cell, language: str) -> str:
 
 
 def markdown_text(cell: Cell) -> str:
-    """A Markdown cell's text, without the ``# `` that starts each of its lines."""
-    return "\n".join(line[2:] if line.startswith("# ") else "" for line in cell.lines).strip("\n")
+    """A Markdown cell's text, as jupytext reads it: without the ``# `` of each line."""
+    return "\n".join(cell.lines).strip("\n")
 
 
 def setup_cells(lesson: Lesson, folder: Path | None = None) -> list[tuple[str, Cell]]:

@@ -18,6 +18,10 @@ is the page turned into cells, never a second text:
 
 Code cells the page does not show keep their place in the lesson's order, so the notebook
 runs top to bottom.
+
+The notebook is built with ``nbformat.v4``, checked against nbformat's schema whenever a build
+writes it (:func:`notebook_files`), and written by ``nbformat.writes``, as Jupyter saves a
+notebook; its cells' ids go by their place, so a build writes the same bytes every time.
 """
 
 from __future__ import annotations
@@ -30,6 +34,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
+
+import nbformat
+from nbformat import NotebookNode
 
 from .lessons import (
     MARKER,
@@ -67,6 +74,10 @@ _LINK = re.compile(
 _SCHEME = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.I)
 _FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n+", re.S)  # the page's settings, not prose
 _HEADING = re.compile(r"^(?P<hashes>#{1,6})[ ]+(?P<text>.+?)[ ]*#*[ ]*$")
+_METADATA = {
+    "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+    "language_info": {"name": "python"},
+}
 
 
 def public_address(url: str | None) -> str | None:
@@ -100,11 +111,11 @@ class _Notebook:
     lesson: Lesson
     language: str
     strings: Mapping[str, str]
-    preamble: list[dict[str, Any]]
+    preamble: list[NotebookNode]
     drawn_by: Mapping[str, str]
     shown: set[str]
     site: str | None
-    cells: list[dict[str, Any]] = field(default_factory=list)
+    cells: list[NotebookNode] = field(default_factory=list)
     ran: set[str] = field(default_factory=set)
     waiting: dict[str, str] = field(default_factory=dict)  # cell name -> caption after it
     awaited: set[str] = field(default_factory=set)  # hidden cells that draw a page's figure
@@ -159,7 +170,7 @@ class _Notebook:
         """A link to the page, where the drawing box runs: a notebook cannot run it."""
         self.markdown(f"[{self.strings['widget']}]({_address('', self.site, self.lesson.name)})")
 
-    def finish(self) -> list[dict[str, Any]]:
+    def finish(self) -> list[NotebookNode]:
         self._start()
         for name in self._order():
             if name not in self.ran and name not in self.shown:
@@ -215,7 +226,7 @@ def notebook(
     drawn_by: Mapping[str, str] | None = None,
     site: str | None = None,
     fetch_from: str | None = None,
-) -> dict[str, Any]:
+) -> NotebookNode:
     """Write a lesson's page as a Jupyter notebook (nbformat 4.5) in one language, no outputs.
 
     Args:
@@ -235,7 +246,7 @@ def notebook(
             the notebook says the lesson's zip holds them.
 
     Returns:
-        The notebook as a JSON-ready dict.
+        The notebook, built with ``nbformat.v4``; its cells' ids are ``<lesson>-<number>``.
 
     Raises:
         LessonError: The page names a cell the lesson does not have.
@@ -265,16 +276,8 @@ def notebook(
             getattr(book, kind)(values[0])
     cells = book.finish()
     for number, cell in enumerate(cells):
-        cell["id"] = f"{lesson.name}-{number}"
-    return {
-        "cells": cells,
-        "metadata": {
-            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-            "language_info": {"name": "python"},
-        },
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
+        cell["id"] = f"{lesson.name}-{number}"  # by place, so that a build repeats its bytes
+    return nbformat.v4.new_notebook(cells=cells, metadata=_METADATA)
 
 
 def _items(lines: list[str]) -> Iterator[tuple[str, ...]]:
@@ -426,7 +429,7 @@ def _anchor(exercise: str) -> str:
 
 def _preamble(
     lesson: Lesson, language: str, strings: Mapping[str, str], fetch_from: str | None
-) -> list[dict[str, Any]]:
+) -> list[NotebookNode]:
     cells = []
     files = lesson.files()
     if files and fetch_from:
@@ -456,18 +459,12 @@ def _fetch_code(files: Iterable[str], address: str) -> str:
     )
 
 
-def _markdown(text: str) -> dict[str, Any]:
-    return {"cell_type": "markdown", "metadata": {}, "source": text}
+def _markdown(text: str) -> NotebookNode:
+    return nbformat.v4.new_markdown_cell(text)
 
 
-def _code(text: str) -> dict[str, Any]:
-    return {
-        "cell_type": "code",
-        "execution_count": None,
-        "metadata": {},
-        "outputs": [],
-        "source": text,
-    }
+def _code(text: str) -> NotebookNode:
+    return nbformat.v4.new_code_cell(text)
 
 
 def validate(document: Mapping[str, Any], where: str) -> None:
@@ -476,8 +473,6 @@ def validate(document: Mapping[str, Any], where: str) -> None:
     Raises:
         LessonError: It is not a valid notebook; the message names it and the first problem.
     """
-    import nbformat  # pinned beside nbclient; only a build that writes notebooks needs it
-
     try:
         nbformat.validate(nbformat.from_dict(document))
     except nbformat.ValidationError as error:
@@ -532,7 +527,7 @@ def notebook_files(
             fetch_from=fetch_from,
         )
         validate(document, f"{lesson.name}.{language}.ipynb")
-        data = (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode()
+        data = (nbformat.writes(document) + "\n").encode()  # as Jupyter saves it
         used = {f"images/{name}": images[name] for name in lesson.files()}
         own = {f"{lesson.name}.ipynb": data, **used}
         files[f"{lesson.name}.ipynb"] = data

@@ -214,3 +214,29 @@ def test_unknown_sample_is_named():
     """Asking for a sample that does not exist says which ones do."""
     with pytest.raises(KeyError, match="road"):
         samples.sample_path("moon")
+
+
+@pytest.mark.parametrize(
+    ("ext", "kind"), [(".png", "PNG"), (".jpg", "JPEG"), (".bmp", "BMP"), (".webp", "WebP")]
+)
+def test_image_size_reads_each_format_from_its_header(tmp_path, ext, kind):
+    """One reader gives each format's name, width and height, from a file or from its bytes,
+    the same as the decoded image's shape."""
+    path = write(tmp_path / f"wide{ext}", np.full((30, 40, 3), 128, np.uint8), ext)
+    assert images.image_size(path) == (kind, 40, 30)
+    assert images.image_size(path.read_bytes()) == images.ImageSize(kind, 40, 30)
+    assert images.load_gray(path).shape == (30, 40)
+
+
+def test_image_size_refuses_what_load_gray_refuses(tmp_path):
+    """A bad file gives image_size the same one-line error as load_gray: it is load_gray's
+    reader, from the file's first bytes on."""
+    for path, problem in bad_files(tmp_path).items():
+        if "100000" in problem:
+            assert images.image_size(path) == ("PNG", 100_000, 100_000)  # its size, read
+            continue
+        with pytest.raises(ImageError, match=problem) as caught:
+            images.image_size(path)
+        assert str(caught.value).startswith(f"{path}: ")
+    with pytest.raises(ImageError, match=r"^<bytes>: not an image"):
+        images.image_size(b"GIF89a....")

@@ -385,7 +385,7 @@ def test_few_renders_stay_in_this_process_with_one_torch_thread(probed, tmp_path
     def no_worker():
         raise AssertionError("a worker was started")
 
-    monkeypatch.setattr(workers, "_Worker", no_worker)
+    monkeypatch.setattr(workers, "_Pool", no_worker)
     before = torch.get_num_threads()
     jobs = probes(probed, workers.POOL_MIN_JOBS_LOADED - 1)
     results, report = probed.run_jobs(jobs, probed.store.Store(tmp_path / "cache"))
@@ -469,7 +469,6 @@ def test_one_worker_draws_all_of_a_lessons_figures(probed, tmp_path):
 def test_lesson_groups_keep_a_lesson_together_largest_first(copy):
     """Jobs of one lesson form one group, in their order; any other job is alone; the largest
     groups come first."""
-    workers = sys.modules["cnnviz.workers"]
     jobs = [
         copy.Job("a.png", "x", {"lesson": "relu"}),
         copy.Job("b.png", "x", {"sample": "road"}),
@@ -478,7 +477,7 @@ def test_lesson_groups_keep_a_lesson_together_largest_first(copy):
         copy.Job("e.png", "x", {"lesson": "relu"}),
         copy.Job("f.png", "x", {"lesson": "conv"}),
     ]
-    assert workers.lesson_groups(jobs) == [[2, 3, 5], [0, 4], [1]]
+    assert copy.lesson_groups(jobs) == [[2, 3, 5], [0, 4], [1]]
 
 
 def test_a_worker_that_dies_is_one_line_and_the_next_run_has_workers_again(probed, tmp_path):
@@ -495,7 +494,7 @@ def test_a_worker_that_dies_is_one_line_and_the_next_run_has_workers_again(probe
 
 def test_an_edit_retires_the_pool_and_closing_it_ends_the_workers(probed, tmp_path):
     """Workers that imported old code never draw new code: after an edit a run starts new
-    workers. close_pool() lets the workers exit."""
+    workers, and the old ones are gone. close_pool() lets the workers exit."""
     workers = sys.modules["cnnviz.workers"]
     cache = probed.store.Store(tmp_path / "cache")
     results, _ = probed.run_jobs(probes(probed, 2), cache, workers=2)
@@ -503,10 +502,18 @@ def test_an_edit_retires_the_pool_and_closing_it_ends_the_workers(probed, tmp_pa
     edit(probed, "recipes.py", "def die(n: int = 0)", "def die(n: int = 1)")
     results_after, _ = probed.run_jobs(probes(probed, 2, start=2), cache, workers=2)
     assert workers._state.pool is not pool
-    assert pool.workers == []
     before = {probe["pid"] for probe in seen(results)}
-    assert not before & {probe["pid"] for probe in seen(results_after)}
-    running = list(workers._state.pool.workers)
+    after = {probe["pid"] for probe in seen(results_after)}
+    assert not before & after
+    assert not any(alive(pid) for pid in before)
     workers.close_pool()
     assert workers._state.pool is None
-    assert all(worker.process.poll() is not None for worker in running)
+    assert not any(alive(pid) for pid in after)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True

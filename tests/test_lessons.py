@@ -8,6 +8,7 @@ import re
 import zipfile
 from pathlib import Path
 
+import jupytext
 import nbformat
 import numpy as np
 import pytest
@@ -20,7 +21,7 @@ HANGUL = re.compile("[가-힣]")
 SOURCE = """\
 # A small lesson for the tests.
 
-# %% [setup] needs="first:load"
+# %% needs="first:load"
 
 # %% double
 # ko: 두 배로 만듭니다.
@@ -102,8 +103,13 @@ def test_code_text_keeps_one_languages_comments(folder):
         ("# %% a\n# ko: 하나\nx = 1\n", "needs its '# en:' twin"),
         ("# %% a\nx = '하나'\n", "Korean outside"),
         ("# %% a\nx = 1\n# %% a\ny = 2\n", "two code cells are named 'a'"),
-        ('# %% a\nx = 1\n# %% [setup] needs="b:c"\n', "setup cells come before"),
-        ('# %% [setup] needs="b"\n', 'needs="lesson:cell'),
+        ('# %% a\nx = 1\n# %% needs="b:c"\n', "setup cells come before"),
+        ('# %% needs="b"\n', 'needs="lesson:cell'),
+        ('# %% [setup] needs="b:c"\n', "cannot read the cell line"),
+        ("# %% a\n# %time x = 1\n", "jupytext reads this line as something else"),
+        ("# %% a count=3\nx = 1\n", 'metadata is written key="value"'),
+        ("# %% a\nx = 1\n#%% b\ny = 2\n", "not one per '# %%' line"),
+        ('# %% a\nx = """\n# %% b\n"""\n', "not one per '# %%' line"),
         ('# %% q-answer role="answer"\nx = 1\n', "no ko Markdown cell named 'q'"),
     ],
 )
@@ -118,6 +124,33 @@ def test_a_broken_source_is_one_line_naming_the_file(folder, text, problem):
     assert "\n" not in message
 
 
+@pytest.mark.parametrize("name", lessons.lesson_names())
+def test_a_lesson_is_a_jupytext_notebook_that_round_trips(name):
+    """jupytext opens each lesson as an nbformat notebook with the cells in the lesson's order,
+    names as titles; writing it back as py:percent gives the same file, byte for byte."""
+    path = lessons.LESSON_DIR / f"{name}.py"
+    notebook = jupytext.read(path)
+    nbformat.validate(notebook)
+    lesson = lessons.read_lesson(name)
+    titles = [cell.metadata.get("title", "") for cell in notebook.cells[1:]]
+    assert titles == [cell.name for cell in lesson.cells]
+    assert jupytext.writes(notebook, fmt="py:percent") == path.read_text(encoding="utf-8")
+
+
+def test_a_source_written_back_by_jupytext_reads_the_same(folder):
+    """A source without a '# %%' above its header comment, written back by jupytext (which
+    adds one), gives the same cells, one line further down."""
+    text = (folder / "small.py").read_text(encoding="utf-8")
+    written = jupytext.writes(jupytext.reads(text, fmt="py:percent"), fmt="py:percent")
+    assert written == "# %%\n" + text
+    before = lessons.read_lesson("small", folder)
+    after = lessons.read_lesson(write(folder, written, "again"), folder)
+    assert [(c.kind, c.name, c.lines, c.meta) for c in after.cells] == [
+        (c.kind, c.name, c.lines, c.meta) for c in before.cells
+    ]
+    assert [c.line for c in after.cells] == [c.line + 1 for c in before.cells]
+
+
 def test_a_missing_source_is_one_line(folder):
     """A lesson with no file is named, with the reason."""
     with pytest.raises(LessonError, match=r"nothing\.py: cannot be read"):
@@ -126,7 +159,7 @@ def test_a_missing_source_is_one_line(folder):
 
 def test_a_setup_naming_an_unknown_cell_is_refused(folder):
     """needs= must name a real cell of a real lesson."""
-    name = write(folder, '# %% [setup] needs="first:nope"\n# %% a\nx = 1\n')
+    name = write(folder, '# %% needs="first:nope"\n# %% a\nx = 1\n')
     with pytest.raises(LessonError, match="no code cell named 'nope'"):
         lessons.setup_cells(lessons.read_lesson(name, folder))
 

@@ -12,6 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import nbformat
 import numpy as np
 import pytest
 from numpy.lib.stride_tricks import sliding_window_view
@@ -366,7 +367,7 @@ def test_an_invalid_notebook_is_refused_in_one_line():
 # ---- the converter on small pages whose result is known ----
 
 SMALL = """\
-# %% [setup] needs="first:load"
+# %% needs="first:load"
 
 # %% double
 # ko: 두 배로 만듭니다.
@@ -529,4 +530,21 @@ def test_the_zip_holds_the_notebook_and_its_images(small):
         [small], "en", {"small": "# T\n"}, STRINGS["en"], {"t.txt": b"abc"}
     )
     assert set(files) == {"small.ipynb", "small.zip", "cnnviz-notebooks.zip"}
-    assert json.loads(files["small.ipynb"])["cells"][0]["source"] == "# T"
+    assert nbformat.reads(files["small.ipynb"], as_version=4).cells[0].source == "# T"
+
+
+def test_a_notebook_is_written_as_jupyter_saves_it(small):
+    """The file is nbformat's own writing of the notebook, so a learner who opens and saves it
+    unchanged changes no byte; the cells' ids go by place, so two builds write the same bytes."""
+    page = {"small": '# T\n\n{{ cell("double") }}\n'}
+    made = [
+        notebooks.notebook_files([small], "en", page, STRINGS["en"], {"t.txt": b"abc"})
+        for _ in range(2)
+    ]
+    assert made[0]["small.ipynb"] == made[1]["small.ipynb"]
+    text = made[0]["small.ipynb"].decode()
+    document = nbformat.reads(text, as_version=4)
+    assert nbformat.writes(document) + "\n" == text
+    assert [cell.id for cell in document.cells] == [
+        f"small-{number}" for number in range(len(document.cells))
+    ]

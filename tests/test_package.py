@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
@@ -57,3 +58,33 @@ def test_no_pyplot_in_the_library():
 def test_typed_marker_ships():
     """The package declares its type hints with py.typed."""
     assert (Path(cnnviz.__file__).parent / "py.typed").is_file()
+
+
+def imported_modules(path: Path) -> set[str]:
+    """The cnnviz modules a module imports, wherever in it: ``from .x import``, ``from . import
+    x`` and ``importlib.import_module(f"{__package__}.x")``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            found |= {node.module} if node.module else {alias.name for alias in node.names}
+        elif isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "import_module":
+            found |= set(re.findall(r"\}\.(\w+)", ast.unparse(node)))
+    return {name.partition(".")[0] for name in found}
+
+
+def test_no_module_imports_one_that_imports_it_back():
+    """The package's modules form no import cycle (jobs runs workers, and workers runs what
+    it is handed, never importing jobs)."""
+    folder = Path(cnnviz.__file__).parent
+    graph = {path.stem: imported_modules(path) for path in folder.glob("*.py")}
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        for name in graph.get(start, ()):
+            if name == goal or (name not in seen and reaches(name, goal, seen | {name})):
+                return True
+        return False
+
+    assert graph["jobs"] >= {"workers"}
+    cycles = sorted(name for name in graph if reaches(name, name, set()))
+    assert cycles == []

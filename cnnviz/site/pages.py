@@ -12,7 +12,6 @@ import html
 import json
 import logging
 import re
-import struct
 import tomllib
 from itertools import pairwise
 from pathlib import Path
@@ -257,12 +256,12 @@ def _site_png_size(config, page, src: str) -> tuple[int, int] | None:
 
 
 def _png_size(path: Path) -> tuple[int, int] | None:
-    # The library's image reader may replace this when the two are merged.
+    # The library's one reader of image headers, on bytes read here: read_input would keep
+    # every figure of the site in its memo for the rest of a `mkdocs serve` session.
+    from cnnviz.images import ImageError, image_size
+
     try:
-        with open(path, "rb") as file:
-            header = file.read(24)
-    except OSError:
+        size = image_size(path.read_bytes(), source=path)
+    except (OSError, ImageError):
         return None
-    if header[:8] != b"\x89PNG\r\n\x1a\n":
-        return None
-    return struct.unpack(">II", header[16:24])
+    return (size.width, size.height) if size.format == "PNG" else None

@@ -1,6 +1,7 @@
+# %%
 # Lesson 8, color channels: the code of docs/channels.*.md and of its notebooks.
 
-# %% [setup] needs="filters:imports filters:filter-vals filters:stack conv:torch-imports"
+# %% needs="filters:imports filters:filter-vals filters:stack conv:torch-imports"
 
 # %% read
 import cv2

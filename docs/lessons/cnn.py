@@ -1,6 +1,7 @@
+# %%
 # Lesson 10, a whole CNN: the code of docs/cnn.*.md and of its notebooks.
 
-# %% [setup] needs="image:imports image:read image:gray conv:torch-imports conv:input"
+# %% needs="image:imports image:read image:gray conv:torch-imports conv:input"
 
 # %% model
 # ko: 합성곱 → ReLU → 풀링을 두 번, 그다음 펼치기 → 완전 연결 층 → 클래스 10개의 점수

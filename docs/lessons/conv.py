@@ -1,6 +1,7 @@
+# %%
 # Lesson 3, the convolutional layer: the code of docs/conv.*.md and of its notebooks.
 
-# %% [setup] needs="image:imports image:read image:gray filters:filter-vals filters:stack"
+# %% needs="image:imports image:read image:gray filters:filter-vals filters:stack"
 
 # %% torch-imports
 import torch

@@ -1,3 +1,4 @@
+# %%
 # Lesson 6, custom filters: the code of docs/custom.*.md and of its notebooks.
 
 # %% imports

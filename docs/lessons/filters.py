@@ -1,3 +1,4 @@
+# %%
 # Lesson 2, the filters: the code of docs/filters.*.md and of its notebooks.
 
 # %% imports

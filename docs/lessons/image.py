@@ -1,3 +1,4 @@
+# %%
 # Lesson 1, the input image: the code of docs/image.*.md and of its notebooks.
 
 # %% imports

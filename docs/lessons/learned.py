@@ -1,7 +1,8 @@
+# %%
 # Lesson 9, learned filters: the code of docs/learned.*.md and of its notebooks.
 
-# %% [setup] needs="image:imports image:read image:gray filters:filter-vals filters:stack"
-# %% [setup] needs="conv:torch-imports conv:weight conv:input"
+# %% needs="image:imports image:read image:gray filters:filter-vals filters:stack"
+# %% needs="conv:torch-imports conv:weight conv:input"
 
 # %% data
 # ko: 입력은 자동차 사진과 테스트 카드를 가로세로 절반으로 줄인 두 장입니다.

@@ -1,7 +1,8 @@
+# %%
 # Lesson 7, padding and stride: the code of docs/padding-stride.*.md and of its notebooks.
 
-# %% [setup] needs="image:imports image:read image:gray filters:filter-vals filters:stack"
-# %% [setup] needs="conv:torch-imports conv:weight conv:input conv:viz"
+# %% needs="image:imports image:read image:gray filters:filter-vals filters:stack"
+# %% needs="conv:torch-imports conv:weight conv:input conv:viz"
 
 
 # %% formula

@@ -1,7 +1,8 @@
+# %%
 # Lesson 5, max pooling: the code of docs/pooling.*.md and of its notebooks.
 
-# %% [setup] needs="image:imports image:read image:gray filters:filter-vals filters:stack"
-# %% [setup] needs="conv:torch-imports conv:weight conv:input conv:viz"
+# %% needs="image:imports image:read image:gray filters:filter-vals filters:stack"
+# %% needs="conv:torch-imports conv:weight conv:input conv:viz"
 
 # %% example
 # ko: 4×4 격자를 2×2 영역 네 개로 나누고, 영역마다 가장 큰 값만 남깁니다.

@@ -1,8 +1,9 @@
+# %%
 # Lesson 4, ReLU: the code of docs/relu.*.md and of its notebooks.
 
-# %% [setup] needs="image:imports image:read image:gray filters:filter-vals filters:stack"
-# %% [setup] needs="conv:torch-imports conv:weight conv:net conv:input conv:forward conv:viz"
-# %% [setup] needs="conv:zoom"
+# %% needs="image:imports image:read image:gray filters:filter-vals filters:stack"
+# %% needs="conv:torch-imports conv:weight conv:net conv:input conv:forward conv:viz"
+# %% needs="conv:zoom"
 
 # %% curve
 # ko: -3부터 3까지의 값에 ReLU를 적용해 그래프로 그립니다.

@@ -1,6 +1,7 @@
+# %%
 # Lesson 11, a CNN that learns: the code of docs/train.*.md and of its notebooks.
 
-# %% [setup] needs="filters:imports filters:filter-vals filters:stack conv:torch-imports"
+# %% needs="filters:imports filters:filter-vals filters:stack conv:torch-imports"
 
 # %% imports
 import cv2
