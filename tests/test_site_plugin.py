@@ -7,15 +7,16 @@ import ast
 import json
 import logging
 import re
-import struct
 import sys
 import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 from mkdocs.exceptions import PluginError
 
+from cnnviz.images import encode_png
 from cnnviz.site import i18n, pages, plugin, upstream
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,7 +59,7 @@ def test_each_edit_does_its_work_where_its_marker_is(edit, written, warnings_sai
     """On Material's real markers, the edit is made and nothing is said."""
     narrow = tmp_path / "conv" / "x-narrow.png"  # the figure's phone layout, 4 × 3 px
     narrow.parent.mkdir()
-    narrow.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + struct.pack(">II", 4, 3))
+    narrow.write_bytes(encode_png(np.zeros((3, 4), np.uint8)))
     config = SimpleNamespace(site_dir=str(tmp_path), plugins={})
     output = edit(MATERIAL, PAGE, config)
     assert written in output
