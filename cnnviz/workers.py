@@ -2,9 +2,9 @@
 
 A cold build has dozens of figures to draw, each taking a few hundred milliseconds of one core,
 so :func:`render_all` hands them to one worker process per core. Each worker limits torch,
-OpenMP, MKL, OpenBLAS, OpenCV and oxipng to one thread: the executor's initializer puts the
-limits in its environment before any of them is imported, so two workers on two cores run side
-by side instead of fighting over the cores with their thread pools. A render in this process uses
+OpenMP, MKL, OpenBLAS, OpenCV and oxipng to one thread: the limits are in its environment from
+its first instruction, before any of them is imported, so two workers on two cores run side by
+side instead of fighting over the cores with their thread pools. A render in this process uses
 one torch thread as well, so a figure's bytes never depend on where it was drawn.
 
 The workers are a ``concurrent.futures.ProcessPoolExecutor`` whose processes are started by
