@@ -15,6 +15,13 @@ multiprocessing's "spawn" would start a fresh interpreter too, but it re-runs th
 (``mkdocs``, or a user's own build script) in every worker. A fresh worker imports ``cnnviz``
 from disk, from the same folder as this process, so it draws the code as it is now.
 
+Why not ``concurrent.futures.ProcessPoolExecutor``: measured 2026-12-05 on the shared 2-core
+machine (load average near 12), a cold render of the lessons' 69 results in two workers took
+69.6 s and 130.3 s here, 69.7 s and 142.0 s with a "spawn" executor, the same bytes each time:
+as fast. But an executor's worker outlives a build killed with SIGKILL, blocked on queues its
+siblings keep open, holding the build's pipes and leaving its lesson's temporary folder
+(tests/test_concurrent_builds.py failed on both); a worker here reads EOF on its stdin and ends.
+
 Starting workers takes about 2 s on this project's machines (an interpreter importing torch and
 matplotlib, then warming up), while a figure takes about 0.3 s. So a few renders are drawn in
 this process: fewer than :data:`POOL_MIN_JOBS`, which is where two workers start to win over a
