@@ -2,25 +2,25 @@
 
 A cold build has dozens of figures to draw, each taking a few hundred milliseconds of one core,
 so :func:`render_all` hands them to one worker process per core. Each worker limits torch,
-OpenMP, MKL, OpenBLAS, OpenCV and oxipng to one thread: the executor's initializer puts the
-limits in its environment before any of them is imported, so two workers on two cores run side
-by side instead of fighting over the cores with their thread pools. A render in this process uses
+OpenMP, MKL, OpenBLAS, OpenCV and oxipng to one thread: the limits are in its environment from
+its first instruction, before any of them is imported, so two workers on two cores run side by
+side instead of fighting over the cores with their thread pools. A render in this process uses
 one torch thread as well, so a figure's bytes never depend on where it was drawn.
 
-The workers are a ``concurrent.futures.ProcessPoolExecutor`` whose processes are started by
-multiprocessing's "spawn": fresh interpreters, never forked from this process, since ``mkdocs
-serve`` runs its file watcher and web server in threads, and a forked child inherits the locks
-those threads hold (logging's, the import lock) in whatever state they are in, and can hang on
-them. A fresh worker imports ``cnnviz`` from this process's ``sys.path``, so it draws the code
-as it is now; like every spawned process it first imports the main script (``mkdocs``, or a
-build script of one's own, which must keep its work under ``if __name__ == "__main__":``).
-Measured against the hand-made pool it replaced (workers fed by pickles over pipes), rendering
-the lessons' 69 results cold in two workers on the 2-core build machine, 2026-12-05, with
-other builds running (load average near 12), two rounds side by side: 69.6 s and 130.3 s for
-the pipes, 69.7 s and 142.0 s for this executor, the same bytes every time. The load moves
-either more than the two differ, so the library serves. (Its "forkserver" start took 44.7 s
-and 42.4 s in the same rounds; it forks every worker from one server process that has imported
-the main script, whose modules every worker then shares, so it is left for a quieter test.)
+A worker is a fresh interpreter (``python -c``), talking over its stdin and stdout: jobs in,
+results out, pickled. It is not forked from this process: ``mkdocs serve`` runs its file
+watcher and web server in threads, and a forked child inherits the locks those threads hold
+(logging's, the import lock) in whatever state they are in, and can hang on them.
+multiprocessing's "spawn" would start a fresh interpreter too, but it re-runs the main script
+(``mkdocs``, or a user's own build script) in every worker. A fresh worker imports ``cnnviz``
+from disk, from the same folder as this process, so it draws the code as it is now.
+
+Why not ``concurrent.futures.ProcessPoolExecutor``: measured 2026-12-05 on the shared 2-core
+machine (load average near 12), a cold render of the lessons' 69 results in two workers took
+69.6 s and 130.3 s here, 69.7 s and 142.0 s with a "spawn" executor, the same bytes each time:
+as fast. But an executor's worker outlives a build killed with SIGKILL, blocked on queues its
+siblings keep open, holding the build's pipes and leaving its lesson's temporary folder
+(tests/test_concurrent_builds.py failed on both); a worker here reads EOF on its stdin and ends.
 
 Starting workers takes about 2 s on this project's machines (an interpreter importing torch and
 matplotlib, then warming up), while a figure takes about 0.3 s. So a few renders are drawn in
@@ -35,16 +35,19 @@ until it has idled for :data:`IDLE` seconds, or until the code changes.
 from __future__ import annotations
 
 import concurrent.futures
-import multiprocessing
+import contextlib
 import os
+import pickle
+import queue
 import signal
+import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .deps import PACKAGE
 from .errors import CnnvizError, code_place
 from .lessons import one_torch_thread
 
@@ -106,7 +109,8 @@ def render_all(
             return [[render(item) for item in group] for group in groups]
     pool = _pool(code, size)
     try:
-        return pool.render_groups(render, groups)
+        with concurrent.futures.ThreadPoolExecutor(min(size, len(groups) or 1)) as threads:
+            return list(threads.map(lambda group: pool.render_group(render, group), groups))
     finally:
         _pool_idle()
 
@@ -146,6 +150,33 @@ def close_pool() -> None:
         pool.close()
 
 
+def serve() -> None:
+    """Be a worker: render each item read from stdin, and answer on stdout, until stdin closes.
+
+    Each item comes as a pickled ``(render, item)``, the function by its module and name,
+    which the worker imports as it unpickles the first item; each answer goes back as a
+    pickled ``(data, error)``.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the build; it closes our stdin
+    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print goes to the build log
+    import torch
+
+    torch.set_num_threads(1)
+    while True:
+        try:
+            render, item = pickle.load(sys.stdin.buffer)
+        except EOFError:
+            return  # the build is done with this worker
+        outcome = render(item)
+        try:
+            pickle.dump((outcome.data, outcome.error), answers)
+            answers.flush()
+        except BrokenPipeError:  # the build stopped while this item was drawn
+            os.dup2(os.open(os.devnull, os.O_WRONLY), answers.fileno())  # exit quietly
+            return
+
+
 def describe(error: Exception) -> str:
     """Say in one line why a render failed: the message alone for a bad input, else where in
     the project's code (``cnnviz/figures.py:312``) and the type too.
@@ -162,73 +193,84 @@ def describe(error: Exception) -> str:
     return f"{place + ': ' if place else ''}{type(error).__name__}: {error}"
 
 
-def _start_worker() -> None:
-    """Set up a fresh worker before it imports anything that starts a thread pool."""
-    os.environ.update(ONE_THREAD)  # read by OpenMP, MKL, OpenBLAS and rayon as they load
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the build, which ends the pool
-    import torch
+class _Worker:
+    """One worker process, fed one job at a time."""
 
-    torch.set_num_threads(1)
+    def __init__(self) -> None:
+        path = os.pathsep.join(filter(None, [str(PACKAGE.parent), os.environ.get("PYTHONPATH")]))
+        command = f"from {__package__}.workers import serve; serve()"
+        self.process = subprocess.Popen(
+            # -P: not the working folder but PYTHONPATH, this package's folder, comes first.
+            [sys.executable, "-P", "-c", command],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env={**os.environ, **ONE_THREAD, "PYTHONPATH": path},
+        )
 
+    def render(self, render: Callable[[Any], Outcome], item: Any) -> Outcome | None:
+        """Render one item; ``None`` if the worker died meanwhile."""
+        try:
+            pickle.dump((render, item), self.process.stdin)
+            self.process.stdin.flush()  # type: ignore[union-attr]
+            data, error = pickle.load(self.process.stdout)  # type: ignore[arg-type]
+        except (OSError, EOFError, pickle.UnpicklingError):
+            self.close()
+            return None
+        return Outcome(data=data, error=error)
 
-def _render_group(render: Callable[[Any], Outcome], group: Sequence[Any]) -> list[Outcome]:
-    return [render(item) for item in group]
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.process.stdin.close()  # type: ignore[union-attr]
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process.stdout.close()  # type: ignore[union-attr]
 
 
 class _Pool:
-    """A ``ProcessPoolExecutor`` of up to ``size`` fresh interpreters, for one version of the
-    code; each group of items goes to the next idle worker."""
+    """Up to ``size`` workers, started as jobs arrive; each group of jobs goes to an idle one."""
 
     def __init__(self, code: str, size: int) -> None:
         self.code, self.size = code, size
-        self.executor = self._executor()
+        self.idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
+        self.workers: list[_Worker] = []
+        self.lock = threading.Lock()
 
-    def _executor(self) -> concurrent.futures.ProcessPoolExecutor:
-        return concurrent.futures.ProcessPoolExecutor(
-            self.size, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker
-        )
-
-    def render_groups(
-        self, render: Callable[[Any], Outcome], groups: Sequence[Sequence[Any]]
-    ) -> list[list[Outcome]]:
-        """Render the groups side by side. A worker that dies breaks the whole executor, so
-        the groups it took down are drawn again one at a time in a new one, where a death
-        names its own group."""
-        done: dict[int, list[Outcome]] = {}
-        broken = self._gather(render, groups, range(len(groups)), done)
-        for index in broken:
-            if self._gather(render, groups, [index], done):
-                done[index] = [Outcome(error=WORKER_DIED)] * len(groups[index])
-        return [done[index] for index in range(len(groups))]
-
-    def _gather(
-        self,
-        render: Callable[[Any], Outcome],
-        groups: Sequence[Sequence[Any]],
-        indexes: Iterable[int],
-        done: dict[int, list[Outcome]],
-    ) -> list[int]:
-        try:
-            futures = {i: self.executor.submit(_render_group, render, groups[i]) for i in indexes}
-        except (OSError, BrokenProcessPool) as error:
-            for index in indexes:
-                done[index] = [Outcome(error=f"cannot start a render worker: {error}")] * len(
-                    groups[index]
-                )
+    def render_group(self, render: Callable[[Any], Outcome], items: Sequence[Any]) -> list[Outcome]:
+        """Render the items one after another in one worker; after a death, in another."""
+        if not items:
             return []
-        broken = []
-        for index, future in futures.items():
-            try:
-                done[index] = future.result()
-            except BrokenProcessPool:
-                broken.append(index)
-        if broken:
-            self.close()
-            self.executor = self._executor()
-        return broken
+        try:
+            worker = self._take()
+        except OSError as error:
+            return [Outcome(error=f"cannot start a render worker: {error}")] * len(items)
+        outcomes: list[Outcome] = []
+        for item in items:
+            outcome = worker.render(render, item)
+            if outcome is None:
+                with self.lock:  # gone already if the idle timer closed the pool meanwhile
+                    if worker in self.workers:
+                        self.workers.remove(worker)
+                rest = items[len(outcomes) + 1 :]
+                return [*outcomes, Outcome(error=WORKER_DIED), *self.render_group(render, rest)]
+            outcomes.append(outcome)
+        self.idle.put(worker)
+        return outcomes
+
+    def _take(self) -> _Worker:
+        with self.lock:
+            if self.idle.empty() and len(self.workers) < self.size:
+                self.workers.append(_Worker())
+                return self.workers[-1]
+        return self.idle.get()
 
     def close(self) -> None:
-        self.executor.shutdown(wait=True, cancel_futures=True)
+        with self.lock:
+            workers, self.workers = self.workers, []
+        for worker in workers:
+            worker.close()
 
 
 class _State:
