@@ -4,6 +4,7 @@ upstream output it edits has lost its marker, so that `mkdocs build --strict` fa
 from __future__ import annotations
 
 import ast
+import importlib
 import json
 import logging
 import re
@@ -222,6 +223,9 @@ def test_each_build_forgets_the_cnnviz_modules_but_a_nested_one_keeps_them(monke
     nested build does not."""
     import cnnviz.kernels  # noqa: F401
 
+    # The plugin as loaded now: another test may have forgotten the modules this file imported.
+    plugin = importlib.import_module("cnnviz.site.plugin")
+
     started = []
     lock = SimpleNamespace(release=lambda force: None)
     monkeypatch.setattr(plugin.locks, "lock_site", lambda *args: started.append(args) or lock)
@@ -257,7 +261,8 @@ def test_the_plugin_is_registered_with_mkdocs_as_cnnviz():
     from importlib.metadata import entry_points
 
     (found,) = entry_points(group="mkdocs.plugins", name="cnnviz")
-    assert found.load() is plugin.CnnvizPlugin
+    assert found.value == "cnnviz.site.plugin:CnnvizPlugin"
+    assert found.load() is importlib.import_module("cnnviz.site.plugin").CnnvizPlugin
 
 
 class Closing:
