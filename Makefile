@@ -39,8 +39,10 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
+# Two workers (pytest-xdist): the site is built once and shared; a module's tests that share a
+# module-scoped fixture stay on one worker (tests/conftest.py groups them).
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # The edit-test loop: every test that needs no built site, no browser and no notebook kernel.
 test-fast: setup
