@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from pathlib import Path
 
@@ -302,7 +303,9 @@ def test_pipeline_and_thumbnail_show_their_arrays():
 GRID = np.array([[1, 3, 2, 0], [5, 2, 1, 4], [0, 1, 8, 6], [2, 7, 3, 5]])
 
 
-def every_figure():
+@functools.cache
+def every_figure() -> dict[str, Figure]:
+    """One of each kind of figure, drawn once per session: the checks below only read them."""
     stages = layers.run(IMAGE, LESSON_FILTERS)
     zoom = (2, 10, 4, 12)
     x = np.linspace(-3, 3, 13)
