@@ -48,18 +48,19 @@ class QuietHandler(SimpleHTTPRequestHandler):
 
 
 class StartTags(HTMLParser):
-    """Collects every start tag as ``(tag, attributes)``, an attribute without a value as ``""``."""
+    """Collects every start tag with its attributes as the parser gives them: a list of
+    ``(name, value)`` in document order, a repeated name kept, a bare attribute's value None."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.tags: list[tuple[str, dict[str, str]]] = []
+        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
 
     def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, {key: value or "" for key, value in attrs}))
+        self.tags.append((tag, attrs))
 
 
-def start_tags(html: str) -> list[tuple[str, dict[str, str]]]:
-    """Every start tag of ``html`` as ``(tag, attributes)``, in document order."""
+def start_tags(html: str) -> list[tuple[str, list[tuple[str, str | None]]]]:
+    """Every start tag of ``html`` as ``(tag, [(name, value), ...])``, in document order."""
     parser = StartTags()
     parser.feed(html)
     return parser.tags

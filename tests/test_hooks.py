@@ -7,13 +7,12 @@ import importlib.util
 import logging
 import struct
 import sys
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from mkdocs.exceptions import PluginError
+from project import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 HOOKS = ROOT / "gen" / "hooks"
 PAGE = SimpleNamespace(file=SimpleNamespace(src_uri="conv.md"), url="conv/")
 

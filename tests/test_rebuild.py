@@ -13,18 +13,13 @@ from pathlib import Path
 
 import pytest
 from conftest import MKDOCS_ENV, mkdocs_build
-from project import copy_project, edit
+from project import copy_project, edit, forget_cnnviz
 from serving import Server
 
 pytestmark = pytest.mark.site
 
 CURVE_COLOUR = 'color="#c0392b"'
 FIGURES = Path("cnnviz") / "figures.py"
-
-
-def forget_cnnviz():
-    for name in [name for name in sys.modules if name.partition(".")[0] == "cnnviz"]:
-        del sys.modules[name]
 
 
 @pytest.fixture(scope="module")

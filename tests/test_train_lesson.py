@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,7 +18,6 @@ import torch.nn.functional as F
 
 from cnnviz import lessons, recipes
 
-ROOT = Path(__file__).resolve().parents[1]
 SHAPES = [(1, 6, 25, 25), (1, 6, 25, 25), (1, 6, 12, 12), (1, 12, 10, 10), (1, 12, 10, 10)]
 
 
