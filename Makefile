@@ -44,9 +44,10 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 test: setup
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
-# The edit-test loop: every test that needs no built site, no browser and no notebook kernel.
+# The edit-test loop, on two workers: every test that needs no built site, no browser, no
+# notebook kernel, and starts no fresh Python, worker pool or venv (marked slow).
 test-fast: setup
-	$(BIN)/python -m pytest -m "not site and not browser and not notebook"
+	$(BIN)/python -m pytest -n 2 -m "not site and not browser and not notebook and not slow"
 
 lint: setup
 	$(BIN)/ruff check .

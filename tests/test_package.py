@@ -37,6 +37,7 @@ def test_import_pulls_in_neither_mkdocs_nor_torch():
     assert "matplotlib" not in loaded
 
 
+@pytest.mark.slow
 def test_the_library_never_imports_mkdocs():
     """Even the whole pipeline, figures included, runs without MkDocs."""
     loaded = imported_after("import cnnviz.recipes, cnnviz.jobs, cnnviz.gallery, cnnviz.store")
