@@ -45,7 +45,7 @@ test: setup
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # The edit-test loop, on two workers: every test that needs no built site, no browser, no
-# notebook kernel, and starts no fresh Python, worker pool or venv (marked slow).
+# notebook kernel, and starts no fresh Python, worker pool or venv nor trains again (marked slow).
 test-fast: setup
 	$(BIN)/python -m pytest -n 2 -m "not site and not browser and not notebook and not slow"
 

@@ -135,6 +135,7 @@ def test_the_forward_pass_is_the_stages_the_page_follows(lesson):
     assert torch.allclose(lesson["probs"].sum(), torch.tensor(1.0))
 
 
+@pytest.mark.slow
 def test_the_seeds_fix_every_number_so_every_run_gives_the_same(lesson):
     """train page: the seeds of the first weights and of each epoch's shuffle are fixed, so a
     second run of the lesson gives the same weights and the same printed numbers."""
