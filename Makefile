@@ -45,12 +45,15 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
+# Two workers (pytest-xdist): the site is built once and shared; a module's tests that share a
+# module-scoped fixture stay on one worker (tests/conftest.py groups them).
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
-# The edit-test loop: every test that needs no built site, no browser and no notebook kernel.
+# The edit-test loop, on two workers: every test that needs no built site, no browser, no
+# notebook kernel, and starts no fresh Python, worker pool or venv nor trains again (marked slow).
 test-fast: setup
-	$(BIN)/python -m pytest -m "not site and not browser and not notebook"
+	$(BIN)/python -m pytest -n 2 -m "not site and not browser and not notebook and not slow"
 
 lint: setup
 	$(BIN)/ruff check .

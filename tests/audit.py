@@ -37,10 +37,11 @@ import subprocess
 import sys
 import tempfile
 import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from project import ROOT, QuietHandler
+
 PAGES = ["", "conv/", "en/", "en/conv/"]
 RUNS = 5  # Lighthouse advises the median of five runs: its scores vary from run to run
 RECENT = 3  # the benchmark index is the median of this many latest runs
@@ -50,7 +51,7 @@ METRICS = {"total-blocking-time": "TBT ms", "largest-contentful-paint": "LCP ms"
 CHROME_FLAGS = "--headless=new --no-sandbox --disable-gpu --disable-background-networking"
 
 
-class GzipHandler(SimpleHTTPRequestHandler):
+class GzipHandler(QuietHandler):
     """Serves text files gzip-compressed when the browser asks, as GitHub Pages does."""
 
     TEXT = (".html", ".css", ".js", ".json", ".xml", ".svg", ".txt")
@@ -72,9 +73,6 @@ class GzipHandler(SimpleHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         return io.BytesIO(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 def cpu_multiplier(benchmark_index: float) -> float:

@@ -30,12 +30,12 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import cv2
+from project import ROOT, QuietHandler
 
-ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 SUBPATH = "cnnviz"
 WARMUP, RUNS, KEYSTROKES = 20, 100, 60
@@ -99,7 +99,7 @@ def served(site: Path) -> Iterator[str]:
     www = Path(tempfile.mkdtemp())
     (www / SUBPATH).symlink_to(site.resolve())
     server = ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(www))
+        ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(www))
     )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
@@ -116,11 +116,6 @@ def launch(playwright):
     return playwright.chromium.launch(
         executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
     )
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 def build_site(destination: Path) -> Path:

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import MKDOCS_ENV
+from project import MKDOCS_ENV
 
 MEMORY = 3 * 2**30
 """Address space a child may map: a whole build fits, reading /dev/zero to the end does not."""

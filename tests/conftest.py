@@ -1,22 +1,26 @@
-"""Shared fixtures: the site built once per session, a local server for it, and Chromium."""
+"""Shared fixtures: the site built once per session, a local server for it, and Chromium.
+
+Under pytest-xdist (`make test` runs ``-n 2``), what a session fixture builds is built once for
+all the workers: the first to need it builds it under a lock, the others wait and reuse it.
+Helpers that are not fixtures live in project.py.
+"""
 
 from __future__ import annotations
 
 import functools
 import os
-import socket
-import subprocess
-import sys
+import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 from hypothesis import HealthCheck, settings
+from project import ROOT, QuietHandler, free_port, mkdocs_build
 
-ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 SUBPATH = "cnnviz"  # the site is served under a subpath, as GitHub Pages serves a project
 CHROMIUM_ARGS = [
@@ -27,7 +31,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-MKDOCS_ENV = {"NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
 
 # Torch's first call is slow and CI machines are shared: correctness is checked here, not time.
 settings.register_profile(
@@ -88,44 +91,59 @@ class Site:
         return (self.root / page / "index.html").read_text(encoding="utf-8")
 
 
-def mkdocs_build(
-    destination: Path, site_url: str, config: Path = ROOT / "mkdocs.yml", *, strict: bool = True
-) -> subprocess.CompletedProcess[str]:
-    """Run `mkdocs build` into ``destination`` in a fresh process."""
-    command = [sys.executable, "-m", "mkdocs", "build", "-f", str(config), "-d", str(destination)]
-    env = {**os.environ, **MKDOCS_ENV, "SITE_URL": site_url}
-    return subprocess.run(
-        command + (["--strict"] if strict else []),
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=config.parent,
-        check=False,
-    )
+def made_once(factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:
+    """A folder that ``make`` fills once per test run, shared by every xdist worker.
+
+    The documented xdist pattern: the workers' temporary folders share a parent, and a file
+    lock there lets one worker make the folder while the others wait. A ``.done`` file marks a
+    folder made whole; one whose making failed is made again by the next worker that needs it.
+    """
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        folder = factory.mktemp(name)
+        make(folder)
+        return folder
+    folder = factory.getbasetemp().parent / name
+    with FileLock(f"{folder}.lock"):
+        if not (folder / ".done").is_file():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            make(folder)
+            (folder / ".done").touch()
+    return folder
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def build_site(folder: Path) -> None:
+    """Build the site with `--strict` into ``folder/www/cnnviz``; its log goes to ``build.log``."""
+    port = free_port()
+    result = mkdocs_build(folder / "www" / SUBPATH, f"http://127.0.0.1:{port}/{SUBPATH}/")
+    assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stderr}"
+    (folder / "build.log").write_text(result.stderr, encoding="utf-8")
+    (folder / "port").write_text(str(port), encoding="ascii")
 
 
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
+def serve(www: Path, port: int) -> ThreadingHTTPServer:
+    """Serve ``www`` on ``port``, or on a free port when another worker holds that one."""
+    handler = functools.partial(QuietHandler, directory=str(www))
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    except OSError:
+        server = ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
 
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """The whole site, built with `--strict` under `/cnnviz/` and served on 127.0.0.1."""
-    www, port = tmp_path_factory.mktemp("www"), free_port()
-    url = f"http://127.0.0.1:{port}/{SUBPATH}/"
-    result = mkdocs_build(www / SUBPATH, url)
-    assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stderr}"
-    handler = functools.partial(QuietHandler, directory=str(www))
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield Site(root=www / SUBPATH, url=url, log=result.stderr)
+    """The whole site, built with `--strict` under `/cnnviz/` and served on 127.0.0.1.
+
+    Under xdist the workers serve the one build, each on a port of its own: only the canonical
+    links and the sitemap name the port the build was made for, and no test follows them.
+    """
+    folder = made_once(tmp_path_factory, "site", build_site)
+    server = serve(folder / "www", int((folder / "port").read_text(encoding="ascii")))
+    port = server.server_address[1]
+    log = (folder / "build.log").read_text(encoding="utf-8")
+    yield Site(root=folder / "www" / SUBPATH, url=f"http://127.0.0.1:{port}/{SUBPATH}/", log=log)
     server.shutdown()
     server.server_close()
 
@@ -161,3 +179,15 @@ def page(browser):
     tab.on("request", lambda request: tab.requested.append(request.url))
     yield tab
     context.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep the tests of a module that share a module-scoped fixture on one xdist worker, so
+    what that fixture makes (a copied project, its build, a lesson's run) is made once, not
+    once a worker. A tab of the session's browser is cheap to open twice: its tests spread.
+    Takes effect under ``--dist loadgroup``, as `make test` runs."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        defs = [d for ds in (info.name2fixturedefs.values() if info else []) for d in ds]
+        if any(d.scope == "module" and "browser" not in d.argnames for d in defs):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))

@@ -1,12 +1,75 @@
-"""A throwaway copy of the project, for tests that edit code or configuration and rebuild."""
+"""What the tests share: the project's root, `mkdocs build` in a fresh process, a quiet local
+server, an HTML start-tag collector, and a throwaway copy of the project for tests that edit code
+or configuration and rebuild. Fixtures live in conftest.py."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
+import subprocess
+import sys
+from html.parser import HTMLParser
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PARTS = ("cnnviz", "gen", "docs", "mkdocs.yml")
+MKDOCS_ENV = {"NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
+
+
+def mkdocs_build(
+    destination: Path, site_url: str, config: Path = ROOT / "mkdocs.yml", *, strict: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run `mkdocs build` into ``destination`` in a fresh process."""
+    command = [sys.executable, "-m", "mkdocs", "build", "-f", str(config), "-d", str(destination)]
+    env = {**os.environ, **MKDOCS_ENV, "SITE_URL": site_url}
+    return subprocess.run(
+        command + (["--strict"] if strict else []),
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=config.parent,
+        check=False,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    """Serves files without logging each request."""
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+class StartTags(HTMLParser):
+    """Collects every start tag with its attributes as the parser gives them: a list of
+    ``(name, value)`` in document order, a repeated name kept, a bare attribute's value None."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, attrs))
+
+
+def start_tags(html: str) -> list[tuple[str, list[tuple[str, str | None]]]]:
+    """Every start tag of ``html`` as ``(tag, [(name, value), ...])``, in document order."""
+    parser = StartTags()
+    parser.feed(html)
+    return parser.tags
+
+
+def forget_cnnviz() -> None:
+    """Drop every cnnviz module from sys.modules, so the next import reads the files again."""
+    for name in [name for name in sys.modules if name.partition(".")[0] == "cnnviz"]:
+        del sys.modules[name]
 
 
 def copy_project(destination: Path) -> Path:

@@ -13,8 +13,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from conftest import MKDOCS_ENV, free_port
-from project import edit
+from project import MKDOCS_ENV, edit, free_port
 
 EDITS = ("Markdown", "lesson", "figure code")
 """The kinds of edit a soak mixes, in turn."""

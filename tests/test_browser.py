@@ -6,18 +6,17 @@ import io
 import json
 import re
 import zipfile
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from project import ROOT
 from test_site import PAGES
 
 pytestmark = [pytest.mark.site, pytest.mark.browser]
 
 BOTH = [prefix + page for page in PAGES for prefix in ("", "en/")]
 SERIOUS = {"serious", "critical"}
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def has_math(page: str) -> bool:

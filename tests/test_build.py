@@ -10,8 +10,7 @@ import os
 import re
 
 import pytest
-from conftest import mkdocs_build
-from project import copy_project, edit
+from project import copy_project, edit, mkdocs_build
 
 from cnnviz import build
 from cnnviz.errors import CnnvizError

@@ -13,9 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import MKDOCS_ENV
 from filelock import FileLock
-from project import copy_project
+from project import MKDOCS_ENV, copy_project
 
 from cnnviz.site.locks import TMP, site_lock_file
 

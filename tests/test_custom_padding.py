@@ -7,7 +7,6 @@ import subprocess
 import sys
 import tomllib
 import warnings
-from pathlib import Path
 from typing import Any
 
 import cv2
@@ -15,10 +14,10 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from project import ROOT
 
 from cnnviz import lessons, recipes
 
-ROOT = Path(__file__).resolve().parents[1]
 FIGURES = tomllib.loads((ROOT / "gen" / "figures.toml").read_text(encoding="utf-8"))["figure"]
 LANGUAGES = ("ko", "en")
 

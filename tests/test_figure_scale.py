@@ -16,16 +16,15 @@ from __future__ import annotations
 import io
 import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from PIL import Image
+from project import ROOT
 
 from cnnviz import recipes, store
 
 pytestmark = [pytest.mark.site, pytest.mark.browser]
 
-ROOT = Path(__file__).resolve().parents[1]
 FIGURES = tomllib.loads((ROOT / "gen" / "figures.toml").read_text(encoding="utf-8"))["figure"]
 VIEWPORTS = (390, 1280)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import io
 import re
 from pathlib import Path
@@ -13,6 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 from matplotlib.text import Text
 from PIL import Image
+from project import ROOT
 
 from cnnviz import figures, layers, store
 from cnnviz.kernels import LESSON_FILTERS, SOBEL_X
@@ -304,7 +306,16 @@ def test_pipeline_and_thumbnail_show_their_arrays():
 GRID = np.array([[1, 3, 2, 0], [5, 2, 1, 4], [0, 1, 8, 6], [2, 7, 3, 5]])
 
 
-def every_figure():
+FIGURE_NAMES = (
+    *("image", "filters", "filters_narrow", "conv", "conv_narrow", "pooled", "pipeline"),
+    *("pooling_zoom", "relu_curve", "max_pool", "output_value", "sizes", "channels"),
+    *("channel_sum", "history", "loss", "cnn"),
+)  # named here so that collecting the tests draws nothing
+
+
+@functools.cache
+def every_figure() -> dict[str, Figure]:
+    """One of each kind of figure, drawn once per session: the checks below only read them."""
     stages = layers.run(IMAGE, LESSON_FILTERS)
     zoom = (2, 10, 4, 12)
     x = np.linspace(-3, 3, 13)
@@ -335,13 +346,18 @@ def every_figure():
     }
 
 
-@pytest.mark.parametrize("name", list(every_figure()))
+def test_every_figure_is_checked():
+    """The checks below run on each figure every_figure() draws, by the names listed."""
+    assert tuple(every_figure()) == FIGURE_NAMES
+
+
+@pytest.mark.parametrize("name", FIGURE_NAMES)
 def test_figures_carry_no_words(name):
     """Only numbers and symbols: no run of Latin letters outside mathtext, in any language."""
     assert words_in(drawn(every_figure()[name])) == []
 
 
-@pytest.mark.parametrize("name", list(every_figure()))
+@pytest.mark.parametrize("name", FIGURE_NAMES)
 def test_figures_are_a_readable_size(name):
     """No giant canvases: at most 1000 px wide and 1300 px tall once saved."""
     width, height = every_figure()[name].get_size_inches() * store.DPI
@@ -407,7 +423,7 @@ def test_every_lesson_figure_gives_each_signed_map_its_colour_scale():
 
     from cnnviz import recipes
 
-    toml = Path(__file__).resolve().parents[1] / "gen" / "figures.toml"
+    toml = ROOT / "gen" / "figures.toml"
     specs = tomllib.loads(toml.read_text(encoding="utf-8"))["figure"]
     for spec in specs:
         for narrow in [False, True] if spec.get("narrow") else [False]:

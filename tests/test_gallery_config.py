@@ -6,14 +6,12 @@ import functools
 import re
 import threading
 from html import unescape
-from html.parser import HTMLParser
 from http.server import ThreadingHTTPServer
 
 import cv2
 import numpy as np
 import pytest
-from conftest import QuietHandler, free_port, mkdocs_build
-from project import copy_project, edit
+from project import QuietHandler, copy_project, edit, free_port, mkdocs_build, start_tags
 
 from cnnviz.errors import ImageError
 from cnnviz.gallery import gallery_images
@@ -26,17 +24,6 @@ NEWLINE = "new\nline.png"
 INVISIBLE = "rtl\u202egnp\u200b\u2066x\ufeff.exe.png"  # bidi override, zero-width, isolate, BOM
 SHOWN = "rtl⟨U+202E⟩gnp⟨U+200B⟩⟨U+2066⟩x⟨U+FEFF⟩.exe.png"
 KOREAN = "photos/고양이 사진.jpg"
-
-
-class Attributes(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.found: list[tuple[str, str]] = []
-        self.values: list[tuple[str, str, str]] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.found += [(tag, name) for name, _ in attrs]
-        self.values += [(tag, name, value or "") for name, value in attrs]
 
 
 def configure(root, listed):
@@ -77,10 +64,10 @@ def test_a_hostile_file_name_shows_as_text_never_as_markup(odd):
     """No element anywhere gets an onerror attribute; the name appears escaped, as text."""
     _, site_dir, _, _, slugs = odd
     for page in site_dir.rglob("*.html"):
-        parser = Attributes()
-        parser.feed(page.read_text(encoding="utf-8"))
-        assert ("img", "onerror") not in parser.found, page
-        assert not [attr for _, attr in parser.found if attr.startswith("on")], page
+        html = page.read_text(encoding="utf-8")
+        found = [(tag, name) for tag, attrs in start_tags(html) for name, _ in attrs]
+        assert ("img", "onerror") not in found, page
+        assert not [attr for _, attr in found if attr.startswith("on")], page
     html = (site_dir / "gallery" / slugs[HOSTILE] / "index.html").read_text()
     assert HOSTILE in unescape(re.sub(r"<[^>]+>", "", html))  # shown as text...
     assert "onerror=alert(1)>" not in html  # ...and never as a tag
@@ -122,9 +109,8 @@ def test_footer_links_are_named_with_the_title_escaped_once(odd):
     _, site_dir, _, _, _ = odd
     labels = []
     for page in site_dir.rglob("*.html"):
-        parser = Attributes()
-        parser.feed(page.read_text(encoding="utf-8"))
-        labels += [value for tag, name, value in parser.values if name == "aria-label"]
+        for _, attrs in start_tags(page.read_text(encoding="utf-8")):
+            labels += [value or "" for name, value in attrs if name == "aria-label"]
     assert not [label for label in labels if re.search(r"&(lt|gt|amp);", label)]
     assert any(label.endswith(f": {HOSTILE}") for label in labels)
 

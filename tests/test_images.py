@@ -10,6 +10,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from project import ROOT
 
 from cnnviz import images, samples
 from cnnviz.errors import ImageError
@@ -172,7 +173,7 @@ def test_the_lessons_photograph_ships_with_its_licence():
     licence = (path.parent / "LICENSE-udacity.txt").read_text(encoding="utf-8")
     assert "MIT License" in licence
     assert "Copyright (c) 2018 Udacity" in licence
-    pyproject = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text()
+    pyproject = (ROOT / "pyproject.toml").read_text()
     assert '"data/*"' in pyproject
 
 

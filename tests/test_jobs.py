@@ -12,15 +12,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from project import forget_cnnviz
 
 import cnnviz
 
 PACKAGE = Path(cnnviz.__file__).resolve().parent
-
-
-def forget_cnnviz():
-    for name in [name for name in sys.modules if name.partition(".")[0] == "cnnviz"]:
-        del sys.modules[name]
 
 
 @pytest.fixture
@@ -229,6 +225,7 @@ def test_two_cold_renders_are_byte_identical(copy, tmp_path):
     assert first == second
 
 
+@pytest.mark.slow
 def test_the_learned_lesson_trains_to_the_same_bytes_in_two_fresh_processes(copy, tmp_path):
     """The learned lesson's training (its seed, on CPU) gives byte-identical outputs and
     figures when it runs twice from nothing: each time in a new worker process."""
@@ -252,6 +249,7 @@ def test_the_learned_lesson_trains_to_the_same_bytes_in_two_fresh_processes(copy
     assert runs[0] == runs[1]
 
 
+@pytest.mark.slow
 def test_the_train_lesson_trains_to_the_same_bytes_in_two_fresh_processes(copy, tmp_path):
     """The train lesson's CNN (its seeds, on CPU, one thread) gives byte-identical outputs,
     figures and network file when it trains twice from nothing, each time in a new worker."""
@@ -343,6 +341,7 @@ EVERY_KIND = [
 ]
 
 
+@pytest.mark.slow
 def test_workers_draw_the_same_bytes_as_this_process(copy, tmp_path):
     """Every kind of result rendered by two worker processes is byte for byte what one
     process renders alone, and two cold parallel runs agree."""
@@ -357,6 +356,7 @@ def test_workers_draw_the_same_bytes_as_this_process(copy, tmp_path):
     assert again == serial
 
 
+@pytest.mark.slow
 def test_each_worker_runs_one_thread_and_the_pool_serves_later_runs(probed, tmp_path):
     """Workers are other processes, as many as asked for, each with torch, OpenMP, MKL,
     OpenBLAS and oxipng on one thread; a second run of the same code reuses them."""
@@ -421,6 +421,7 @@ def test_pool_size_follows_the_cores_the_threshold_and_the_environment(copy, mon
     assert workers.pool_size(50, "code") == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("processes", [1, 2])
 def test_a_failing_recipe_is_one_line_wherever_it_runs(copy, tmp_path, processes):
     """A recipe that raises, in this process or in a worker, is reported as one line naming
@@ -447,6 +448,7 @@ def test_a_failing_recipe_is_one_line_wherever_it_runs(copy, tmp_path, processes
     assert results[OUTPUTS[0]] == good[OUTPUTS[0]]
 
 
+@pytest.mark.slow
 def test_one_worker_draws_all_of_a_lessons_figures(probed, tmp_path):
     """A worker runs a lesson's code before drawing from it, so the figures of one lesson go
     to one worker, and the lesson runs once; the lessons themselves are shared out."""
@@ -480,6 +482,7 @@ def test_lesson_groups_keep_a_lesson_together_largest_first(copy):
     assert copy.lesson_groups(jobs) == [[2, 3, 5], [0, 4], [1]]
 
 
+@pytest.mark.slow
 def test_a_worker_that_dies_is_one_line_and_the_next_run_has_workers_again(probed, tmp_path):
     """A worker killed mid-render fails its figure with one line; the other jobs are drawn,
     and the next run starts fresh workers."""
@@ -492,6 +495,7 @@ def test_a_worker_that_dies_is_one_line_and_the_next_run_has_workers_again(probe
     assert (report.rendered, report.errors()) == (4, [])
 
 
+@pytest.mark.slow
 def test_an_edit_retires_the_pool_and_closing_it_ends_the_workers(probed, tmp_path):
     """Workers that imported old code never draw new code: after an edit a run starts new
     workers. close_pool() lets the workers exit."""

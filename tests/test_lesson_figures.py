@@ -13,16 +13,15 @@ import itertools
 import re
 import tomllib
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
+from project import ROOT
 
 from cnnviz import lessons, recipes
 
-ROOT = Path(__file__).resolve().parents[1]
 FIGURES = tomllib.loads((ROOT / "gen" / "figures.toml").read_text(encoding="utf-8"))["figure"]
 NOT_NAMES = {"lesson", "labels", "robust", "shared", "narrow", "index", "corner"}
 

@@ -11,17 +11,16 @@ import io
 import json
 import re
 import urllib.request
-from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
 from fontTools.ttLib import TTFont
+from project import ROOT
 from test_browser import open_page
 from test_site import tags
 
 pytestmark = pytest.mark.site
 
-ROOT = Path(__file__).resolve().parents[1]
 FAMILY = "STIX Two Math"
 PACKAGE = "@fontsource/stix-two-math"
 FONT = "assets/fonts/stix-two-math.woff2"

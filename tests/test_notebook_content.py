@@ -16,10 +16,10 @@ import nbformat
 import numpy as np
 import pytest
 from numpy.lib.stride_tricks import sliding_window_view
+from project import ROOT
 
 from cnnviz import lessons, notebooks, samples
 
-ROOT = Path(__file__).resolve().parents[1]
 FIGURES = tomllib.loads((ROOT / "gen" / "figures.toml").read_text(encoding="utf-8"))["figure"]
 STRINGS = tomllib.loads(
     (ROOT / "gen" / "templates" / "notebook-strings.toml").read_text(encoding="utf-8")

@@ -8,17 +8,16 @@ import io
 import json
 import re
 import zipfile
-from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
 import pytest
 from conftest import nav_pages
+from project import ROOT
 
 from cnnviz import lessons
 
 pytestmark = pytest.mark.site
 
-ROOT = Path(__file__).resolve().parents[1]
 LESSONS = lessons.lesson_names()
 PAGES = nav_pages()  # every page of the navigation, generated gallery pages included
 LEARNER = [page for page in PAGES if page != "about/"]

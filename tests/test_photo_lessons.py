@@ -7,17 +7,15 @@ the reason sentences beside these tests.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from project import ROOT
 
 from cnnviz import lessons, recipes
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def namespace(lesson: str) -> dict[str, Any]:

@@ -8,8 +8,6 @@ import contextlib
 import io
 import json
 import re
-from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import urlparse
 
 import numpy as np
@@ -18,12 +16,12 @@ import torch
 import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
+from project import ROOT, start_tags
 
 from cnnviz import layers, recipes
 from cnnviz.kernels import FILTER_1, PRESETS, SOBEL_X
 from cnnviz.samples import load_sample, sample_names
 
-ROOT = Path(__file__).resolve().parents[1]
 PAGES = {"ko": "playground/", "en": "en/playground/"}
 ABOUT = {"ko": ROOT / "docs" / "about.ko.md", "en": ROOT / "docs" / "about.en.md"}
 HANGUL = re.compile("[가-힣]")
@@ -185,23 +183,16 @@ def tab_to(page, selector, limit=80):
     pytest.fail(f"Tab never reached {selector}")
 
 
-class Attributes(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[dict[str, str]] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append({"tag": tag, **{key: value or "" for key, value in attrs}})
-
-
 def playground_markup(site, language):
     html = site.html(PAGES[language])
-    parser = Attributes()
-    parser.feed(html)
+    tags = [
+        {"tag": tag, **{key: value or "" for key, value in attrs}}
+        for tag, attrs in start_tags(html)
+    ]
     strings = re.search(
         r'<script type="application/json" class="pg-strings">(.*?)</script>', html, re.S
     )
-    return parser.tags, json.loads(strings.group(1))
+    return tags, json.loads(strings.group(1))
 
 
 def test_presets_file_holds_every_named_kernel():

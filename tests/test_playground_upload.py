@@ -13,6 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from project import ROOT
 from test_playground import (
     CASES,
     HANGUL,
@@ -32,7 +33,6 @@ from cnnviz.images import decode_gray
 from cnnviz.kernels import SOBEL_X
 from cnnviz.samples import load_sample
 
-ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "docs" / "javascripts" / "playground.js"
 PHOTO = ROOT / "cnnviz" / "data" / "udacity_sdc.png"
 LARGE = (1065, 1600)  # the photo scaled up, so that the page must shrink it to 341 × 512

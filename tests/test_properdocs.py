@@ -5,12 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-from conftest import MKDOCS_ENV
+from project import MKDOCS_ENV, ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 GENERATOR = ('content="mkdocs-1.6.1, ', 'content="mkdocs-ProperDocs 1.6.7, ')
 
 

@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import re
 import tomllib
-from pathlib import Path
 
 import pytest
+from project import ROOT
 
 from cnnviz import lessons
 
-ROOT = Path(__file__).resolve().parents[1]
 REASONS = ROOT / "tests" / "reasons"
 LANGUAGES = ("ko", "en")
 GALLERY_STRINGS = ROOT / "gen" / "templates" / "gallery-strings.toml"

@@ -314,6 +314,7 @@ def test_learned_cosine_similarity_ignores_the_norm():
     assert (cosines(hand + torch.rand_like(hand), hand) < 0.999).all()
 
 
+@pytest.mark.slow
 def test_learned_the_seed_fixes_the_result():
     """learned page: with the seed fixed, two runs give the same filters and losses; another
     seed gives others."""

@@ -12,8 +12,7 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-from conftest import MKDOCS_ENV, mkdocs_build
-from project import copy_project, edit
+from project import MKDOCS_ENV, copy_project, edit, forget_cnnviz, mkdocs_build
 from serving import Server
 
 from cnnviz.store import Store
@@ -22,11 +21,6 @@ pytestmark = pytest.mark.site
 
 CURVE_COLOUR = 'color="#c0392b"'
 FIGURES = Path("cnnviz") / "figures.py"
-
-
-def forget_cnnviz():
-    for name in [name for name in sys.modules if name.partition(".")[0] == "cnnviz"]:
-        del sys.modules[name]
 
 
 @pytest.fixture(scope="module")

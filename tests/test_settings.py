@@ -4,8 +4,7 @@ or value is refused in one line naming the key, the value and what is expected."
 from __future__ import annotations
 
 import pytest
-from conftest import mkdocs_build
-from project import copy_project, edit
+from project import copy_project, edit, mkdocs_build
 
 from cnnviz.errors import CnnvizError
 from cnnviz.settings import CACHE_MAX_MB, Settings, read_settings

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
+from project import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 REQUIRES_TEXT = PYPROJECT["project"]["requires-python"]
 REQUIRES = SpecifierSet(REQUIRES_TEXT)
@@ -106,6 +106,7 @@ def old_python() -> Path:
     return OLD_PYTHONS[0]
 
 
+@pytest.mark.slow
 def test_a_python_outside_requires_python_is_named_in_one_line(project):
     """`make setup PYTHON=python3.10` stops before making anything, with one line that names
     the Python and the versions cnnviz needs."""
@@ -121,6 +122,7 @@ def test_a_python_outside_requires_python_is_named_in_one_line(project):
     assert not (project / ".venv").exists()
 
 
+@pytest.mark.slow
 def test_a_venv_left_without_pip_by_a_failed_set_up_is_made_again(project):
     """A .venv whose creation failed half-way (no pip, as Debian leaves without python3-venv)
     is replaced, and the set-up completes."""
@@ -134,6 +136,7 @@ def test_a_venv_left_without_pip_by_a_failed_set_up_is_made_again(project):
     assert (project / ".venv" / ".installed").exists()
 
 
+@pytest.mark.slow
 def test_a_venv_of_a_python_outside_requires_python_is_made_again(project):
     """A .venv made by a Python that requires-python no longer admits is made again from the
     Python asked for, even with its stamp in place; a second `make setup` then does nothing."""

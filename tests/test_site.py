@@ -5,17 +5,16 @@ from __future__ import annotations
 import json
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
 
 import pytest
 from conftest import nav_pages
+from project import ROOT, start_tags
 
 from cnnviz.gallery import gallery_images
 
 pytestmark = pytest.mark.site
 
-ROOT = Path(__file__).resolve().parents[1]
 HANGUL = re.compile("[가-힣]")
 
 
@@ -30,21 +29,8 @@ BOTH = [
 ]
 
 
-class Tags(HTMLParser):
-    """Collects start tags with their attributes, and the text of <code> in <pre> blocks."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str]]] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, {key: value or "" for key, value in attrs}))
-
-
 def tags(html: str, name: str) -> list[dict[str, str]]:
-    parser = Tags()
-    parser.feed(html)
-    return [attrs for tag, attrs in parser.tags if tag == name]
+    return [{k: v or "" for k, v in attrs} for tag, attrs in start_tags(html) if tag == name]
 
 
 def test_strict_build_has_no_warnings(site):

@@ -16,11 +16,11 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 from mkdocs.exceptions import PluginError
+from project import ROOT
 
 from cnnviz.images import encode_png
 from cnnviz.site import i18n, pages, plugin, upstream
 
-ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "cnnviz" / "site"
 PAGE = SimpleNamespace(file=SimpleNamespace(src_uri="conv.md"), url="conv/")
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,7 +18,6 @@ import torch.nn.functional as F
 
 from cnnviz import lessons, recipes
 
-ROOT = Path(__file__).resolve().parents[1]
 SHAPES = [(1, 6, 25, 25), (1, 6, 25, 25), (1, 6, 12, 12), (1, 12, 10, 10), (1, 12, 10, 10)]
 
 
@@ -137,6 +135,7 @@ def test_the_forward_pass_is_the_stages_the_page_follows(lesson):
     assert torch.allclose(lesson["probs"].sum(), torch.tensor(1.0))
 
 
+@pytest.mark.slow
 def test_the_seeds_fix_every_number_so_every_run_gives_the_same(lesson):
     """train page: the seeds of the first weights and of each epoch's shuffle are fixed, so a
     second run of the lesson gives the same weights and the same printed numbers."""

@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 import math
 import re
-from html.parser import HTMLParser
 from urllib.parse import urlparse
 
 import numpy as np
 import pytest
 import torch
+from project import start_tags
 from torch import nn
 
 pytestmark = pytest.mark.site  # and the tests that drive Chromium are marked browser
@@ -443,33 +443,16 @@ def test_the_maps_show_every_channel_of_every_stage(site, page):
 # ---- (d) Both languages ----
 
 
-class _Controls(HTMLParser):
-    """Each element of the widget as (tag, class, role, type, and which ARIA names it has)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.found: list[tuple] = []
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        self.found.append(
-            (
-                tag,
-                a.get("class"),
-                a.get("role"),
-                a.get("type"),
-                a.get("data-stage"),
-                "aria-label" in a,
-                a.get("aria-live"),
-                a.get("scope"),
-            )
-        )
+def _control(tag: str, attrs: list[tuple[str, str | None]]) -> tuple:
+    """An element of the widget as (tag, class, role, type, and which ARIA names it has)."""
+    a = dict(attrs)
+    keys = ("class", "role", "type", "data-stage")
+    return (tag, *map(a.get, keys), "aria-label" in a, a.get("aria-live"), a.get("scope"))
 
 
 def widget_structure(page) -> tuple[list[tuple], list[str]]:
     """The widget's elements, and every word it shows or names (text and ARIA labels)."""
-    parser = _Controls()
-    parser.feed(page.inner_html(".cnnviz-net"))
+    found = [_control(tag, attrs) for tag, attrs in start_tags(page.inner_html(".cnnviz-net"))]
     words = page.evaluate(
         """() => {
             const root = document.querySelector(".cnnviz-net");
@@ -481,7 +464,7 @@ def widget_structure(page) -> tuple[list[tuple], list[str]]:
             return labels.concat(texts);
         }"""
     )
-    return parser.found, words
+    return found, words
 
 
 @pytest.mark.browser
