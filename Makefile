@@ -46,9 +46,11 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	touch $@
 
 # Two workers (pytest-xdist): the site is built once and shared; a module's tests that share a
-# module-scoped fixture stay on one worker (tests/conftest.py groups them).
+# module-scoped fixture stay on one worker (tests/conftest.py groups them). A test that bounds a
+# process's memory runs afterwards with nothing beside it (marked alone).
 test: setup
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not alone"
+	$(BIN)/python -m pytest -p no:xdist -m alone
 
 # The edit-test loop, on two workers: every test that needs no built site, no browser, no
 # notebook kernel, and starts no fresh Python, worker pool or venv nor trains again (marked slow).
