@@ -47,7 +47,7 @@ Head = Callable[[bytes], "str | None"]
 
 def image_format(head: bytes) -> str | None:
     """Name the image format that a file's first bytes start, as
-    :func:`cnnviz.images.image_size` reads it.
+    :func:`cnnviz.headers.image_size` reads it.
 
     Args:
         head: The file's first bytes; twelve are enough.

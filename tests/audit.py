@@ -37,10 +37,9 @@ import subprocess
 import sys
 import tempfile
 import threading
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
-from project import ROOT, QuietHandler
+from project import ROOT, QuietHandler, QuietServer
 
 PAGES = ["", "conv/", "en/", "en/conv/"]
 RUNS = 5  # Lighthouse advises the median of five runs: its scores vary from run to run
@@ -186,9 +185,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as www:
         (Path(www) / "cnnviz").symlink_to(site)
         port = int(os.environ.get("AUDIT_PORT", "8765"))  # the port the site was built for
-        server = ThreadingHTTPServer(
-            ("127.0.0.1", port), functools.partial(GzipHandler, directory=www)
-        )
+        server = QuietServer(("127.0.0.1", port), functools.partial(GzipHandler, directory=www))
         threading.Thread(target=server.serve_forever, daemon=True).start()
         base = f"http://127.0.0.1:{server.server_port}/cnnviz/"
         try:

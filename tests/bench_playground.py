@@ -30,11 +30,10 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import cv2
-from project import ROOT, QuietHandler
+from project import ROOT, QuietHandler, QuietServer
 
 CHROMIUM = "/usr/bin/chromium"
 SUBPATH = "cnnviz"
@@ -98,9 +97,7 @@ def served(site: Path) -> Iterator[str]:
     """Serve a built site under /cnnviz/, as GitHub Pages does, on a free port: its address."""
     www = Path(tempfile.mkdtemp())
     (www / SUBPATH).symlink_to(site.resolve())
-    server = ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(www))
-    )
+    server = QuietServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(www)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_port}/{SUBPATH}/"

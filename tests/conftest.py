@@ -13,13 +13,12 @@ import shutil
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from filelock import FileLock
 from hypothesis import HealthCheck, settings
-from project import ROOT, QuietHandler, free_port, mkdocs_build
+from project import ROOT, QuietHandler, QuietServer, free_port, mkdocs_build
 
 CHROMIUM = Path("/usr/bin/chromium")
 SUBPATH = "cnnviz"  # the site is served under a subpath, as GitHub Pages serves a project
@@ -121,13 +120,13 @@ def build_site(folder: Path) -> None:
     (folder / "port").write_text(str(port), encoding="ascii")
 
 
-def serve(www: Path, port: int) -> ThreadingHTTPServer:
+def serve(www: Path, port: int) -> QuietServer:
     """Serve ``www`` on ``port``, or on a free port when another worker holds that one."""
     handler = functools.partial(QuietHandler, directory=str(www))
     try:
-        server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        server = QuietServer(("127.0.0.1", port), handler)
     except OSError:
-        server = ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+        server = QuietServer(("127.0.0.1", free_port()), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 

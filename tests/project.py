@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 from html.parser import HTMLParser
-from http.server import SimpleHTTPRequestHandler
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,6 +45,17 @@ class QuietHandler(SimpleHTTPRequestHandler):
 
     def log_message(self, *args: object) -> None:
         pass
+
+
+class QuietServer(ThreadingHTTPServer):
+    """A local server that says nothing when a browser drops a request it no longer needs (a
+    page closed while an image was on its way); any other error is printed as usual."""
+
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class StartTags(HTMLParser):

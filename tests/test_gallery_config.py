@@ -6,12 +6,19 @@ import functools
 import re
 import threading
 from html import unescape
-from http.server import ThreadingHTTPServer
 
 import cv2
 import numpy as np
 import pytest
-from project import QuietHandler, copy_project, edit, free_port, mkdocs_build, start_tags
+from project import (
+    QuietHandler,
+    QuietServer,
+    copy_project,
+    edit,
+    free_port,
+    mkdocs_build,
+    start_tags,
+)
 
 from cnnviz.errors import ImageError
 from cnnviz.gallery import gallery_images
@@ -119,7 +126,7 @@ def test_the_hostile_name_is_inert_in_a_browser_even_through_search(odd, browser
     """Opening the page and searching for its name never runs the injected script."""
     _, site_dir, url, port, slugs = odd
     handler = functools.partial(QuietHandler, directory=str(site_dir))
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server = QuietServer(("127.0.0.1", port), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     dialogs = []
     tab = browser.new_page()
