@@ -50,7 +50,7 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 # process's memory runs afterwards with nothing beside it (marked alone).
 test: setup
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not alone"
-	$(BIN)/python -m pytest -p no:xdist -m alone
+	$(BIN)/python -m pytest -n 0 -m alone
 
 # The edit-test loop, on two workers: every test that needs no built site, no browser, no
 # notebook kernel, and starts no fresh Python, worker pool or venv nor trains again (marked slow).
