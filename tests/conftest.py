@@ -79,11 +79,14 @@ class Site:
         root: The built site's folder (what `mkdocs build` writes).
         url: Its address, ending in a slash, e.g. ``http://127.0.0.1:40123/cnnviz/``.
         log: Everything the build printed.
+        built_for: The address the build was made for (its ``site_url``): the canonical links
+            and the sitemap name its port, which under xdist may differ from ``url``'s.
     """
 
     root: Path
     url: str
     log: str
+    built_for: str
 
     def html(self, page: str) -> str:
         """The HTML of a page given by its URL path, e.g. ``"en/conv/"``."""
@@ -142,7 +145,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     server = serve(folder / "www", int((folder / "port").read_text(encoding="ascii")))
     port = server.server_address[1]
     log = (folder / "build.log").read_text(encoding="utf-8")
-    yield Site(root=folder / "www" / SUBPATH, url=f"http://127.0.0.1:{port}/{SUBPATH}/", log=log)
+    built_for = f"http://127.0.0.1:{(folder / 'port').read_text(encoding='ascii')}/{SUBPATH}/"
+    url = f"http://127.0.0.1:{port}/{SUBPATH}/"
+    yield Site(root=folder / "www" / SUBPATH, url=url, log=log, built_for=built_for)
     server.shutdown()
     server.server_close()
 

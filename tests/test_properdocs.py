@@ -17,7 +17,7 @@ def test_properdocs_builds_the_same_site(site, tmp_path):
     """Every file ProperDocs writes equals MkDocs' but for the generator <meta> naming it."""
     out = tmp_path / "site"
     command = [sys.executable, "-m", "properdocs", "build", "--strict", "-f", "mkdocs.yml"]
-    env = {**os.environ, **MKDOCS_ENV, "SITE_URL": site.url}
+    env = {**os.environ, **MKDOCS_ENV, "SITE_URL": site.built_for}
     result = subprocess.run(
         [*command, "-d", str(out)], cwd=ROOT, env=env, capture_output=True, text=True, check=False
     )
