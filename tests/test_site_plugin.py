@@ -179,6 +179,7 @@ def test_each_upstream_coupling_has_one_home():
         (".builder",),
         ("_wanted_epoch", "_visible_epoch", "_epoch_cond"),
         ("server.root", "error_handler"),
+        ("._timeout",),
         ("md-content__inner", "__config"),
         ("init-glightbox", 'class="arithmatex">'),
     ]:
@@ -617,3 +618,27 @@ def test_a_request_during_a_rebuild_is_answered_from_the_last_good_site(tmp_path
         server.shutdown()
         thread.join(timeout=30)
         served.discard()
+
+
+def test_the_server_looks_for_changed_files_every_tenth_of_a_second(tmp_path):
+    """Every watch, made before `on_serve` or after it, polls at serve.POLL_INTERVAL."""
+    from mkdocs.livereload import LiveReloadServer
+
+    from cnnviz.site.serve import POLL_INTERVAL, serve_last_good
+
+    (tmp_path / "site").mkdir()
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "code").mkdir()
+    server = LiveReloadServer(lambda: None, "127.0.0.1", free_port(), str(tmp_path / "site"))
+    served = None
+    try:
+        server.watch(str(tmp_path / "docs"))
+        served = serve_last_good(server, tmp_path)
+        server.watch(str(tmp_path / "code"))
+        timeouts = [emitter.timeout for emitter in server.observer.emitters]
+        assert timeouts == [POLL_INTERVAL, POLL_INTERVAL]
+        assert POLL_INTERVAL < 0.5
+    finally:
+        server.server_close()
+        if served is not None:
+            served.discard()

@@ -14,6 +14,7 @@ written for. Nothing else in the project reads these packages' private parts or 
 - Material: the markup the page edits look for (the article, the config script, the
   alternate links), and the two partials `gen/theme/partials/` overrides whole (search.html,
   footer.html), copied from this version with one change each.
+- watchdog: the poll interval of the observer `mkdocs serve` watches files with.
 - GLightbox (`mkdocs-glightbox`): its script tag in the head and its start script.
 - pymdownx.arithmatex: the wrapper around each formula's TeX.
 
@@ -49,6 +50,7 @@ WRITTEN_FOR = {
     "mkdocs-gen-files": ("0.6.1", "generated_by and its folder made with tempfile"),
     "mkdocs-glightbox": ("0.5.3", "its script tag in the head"),
     "pymdown-extensions": ("12.3", "arithmatex's wrapper around TeX"),
+    "watchdog": ("7.1.0", "the poll interval of mkdocs serve's observer and emitters, _timeout"),
 }
 """Each package whose insides the site uses: the version written for, and what is used."""
 
@@ -148,6 +150,18 @@ def serve_errors_from_served_folder(server) -> None:
         return page.read_bytes() if code in (404, 500) and page.is_file() else None
 
     server.error_handler = error_page
+
+
+def poll_every(server, seconds: float) -> None:
+    """Have ``mkdocs serve``'s watcher look for changed files every ``seconds``.
+
+    MkDocs makes its watchdog ``PollingObserver`` with a 0.5 s interval, which each watch takes
+    as it is scheduled (the observer's ``_timeout``, then each emitter's ``_timeout``, the wait
+    between two looks); watches already scheduled are changed too.
+    """
+    server.observer._timeout = seconds
+    for emitter in server.observer.emitters:
+        emitter._timeout = seconds
 
 
 @contextmanager
