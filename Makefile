@@ -17,7 +17,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 export NO_MKDOCS_2_WARNING := 1
 export DISABLE_MKDOCS_2_WARNING := true
 
-.PHONY: setup test test-fast lint serve build bench soak audit browser debian-python font lock clean
+.PHONY: setup test test-fast lint serve build bench bench-serve soak audit browser debian-python font lock clean
 
 setup: $(STAMP)
 
@@ -69,6 +69,11 @@ build: setup
 
 bench: setup
 	$(BIN)/python tests/bench.py
+
+# `mkdocs serve` on a copy of the project: a Markdown edit and a figure edit, each timed from
+# the save until the server serves it (make bench runs it too).
+bench-serve: setup
+	$(BIN)/python tests/bench_serve.py
 
 # `mkdocs serve` through 50 rebuilds: memory after each, and the time from save to served.
 soak: setup

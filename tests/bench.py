@@ -21,7 +21,8 @@ installed and CNNVIZ_PEER names their folder, else read from tests/peer.toml); w
 cold builds wrote identical figures; the CPU per result against the code at 38f2c3a, with
 the top five places of a profiled render pass; the gallery's scale run (10, 50 and 100
 generated images, cold and warm); the image bytes each page ships; the train lesson's run on
-one thread; and the playground's and the trained network's timings in Chromium.
+one thread; the playground's and the trained network's timings in Chromium; and, under
+`mkdocs serve`, the time from an edit's save until it is served (tests/bench_serve.py).
 
 `make bench SCALE=no` leaves out the scale run, which takes most of the benchmark's time.
 """
@@ -43,6 +44,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_playground  # noqa: E402
+import bench_serve  # noqa: E402
 import bench_trained  # noqa: E402
 from project import copy_project, edit  # noqa: E402
 
@@ -434,6 +436,7 @@ def main() -> None:
     train_lesson()
     bench_playground.main([str(work / "cold-0")])
     bench_trained.main(str(work / "cold-0"))
+    bench_serve.main()
     shutil.rmtree(work, ignore_errors=True)
 
 

@@ -16,7 +16,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 from mkdocs.exceptions import PluginError
-from project import ROOT
+from project import ROOT, free_port
 
 from cnnviz.images import encode_png
 from cnnviz.site import i18n, pages, plugin, upstream
@@ -170,12 +170,16 @@ def test_the_nested_build_flag_is_read_in_one_place():
 
 def test_each_upstream_coupling_has_one_home():
     """static-i18n's clean_directory swap and log filter, gen-files' generated_by and MkDocs'
-    server.builder are each touched in cnnviz/site/upstream.py alone."""
+    server.builder, root, error_handler and epochs are each touched in cnnviz/site/upstream.py
+    alone."""
     for words in [
         ("clean_directory",),
         ("I18nLoggingFilter",),
         ("generated_by",),
         (".builder",),
+        ("_wanted_epoch", "_visible_epoch", "_epoch_cond"),
+        ("server.root", "error_handler"),
+        ("._timeout",),
         ("md-content__inner", "__config"),
         ("init-glightbox", 'class="arithmatex">'),
     ]:
@@ -490,32 +494,151 @@ def test_a_footer_link_is_labelled_with_its_title_escaped_once(title, label):
     assert rendered == label
 
 
-def test_a_servers_last_good_copy_is_removed_once_its_server_has_ended(tmp_path):
-    """A copy whose server holds its lock stays; one whose lock nobody holds (a killed server)
-    goes when the next server starts, and a server that stops removes its own."""
+def test_a_servers_folders_are_removed_once_its_server_has_ended(tmp_path):
+    """A server's folders stay while it holds its lock; a killed server's (no lock held) go
+    when the next server starts; a published rebuild is served and its folder older than the
+    one before goes; a failed rebuild's folder goes; a server that stops removes its own."""
+    import os
+
     from filelock import FileLock
 
-    from cnnviz.site.serve import Keeper
+    from cnnviz.site.serve import LAST_GOOD, ServedSite, fresh_folder
 
-    site, store = tmp_path / "site", tmp_path / "last-good"
-    site.mkdir()
-    (site / "index.html").write_text("good")
-    for server in ("1", "2", "2.new"):
-        (store / server).mkdir(parents=True)
+    store = tmp_path / LAST_GOOD
+    first = tmp_path / "mkdocs_site"
+    first.mkdir()
+    for server in ("1", "2"):
+        (store / server / "5").mkdir(parents=True)
     (store / "1.lock").touch()  # a killed server's
     running = FileLock(store / "2.lock")
     running.acquire()
     try:
-        keeper = Keeper(site, store)
+        assert fresh_folder(tmp_path) is None  # this process serves nothing yet
+        served = ServedSite(store, first)
         assert not (store / "1").exists()
         assert not (store / "1.lock").exists()
-        assert (store / "2").is_dir()
-        assert (store / "2.new").is_dir()
-        keeper.save()
-        (site / "index.html").write_text("broken")
-        keeper.restore()
-        assert (site / "index.html").read_text() == "good"
-        keeper.discard()
-        assert sorted(path.name for path in store.iterdir()) == ["2", "2.lock", "2.new"]
+        assert (store / "2" / "5").is_dir()
+        built = [fresh_folder(tmp_path) for _ in range(1)][0]
+        assert built.parent == store / str(os.getpid())
+        assert served.publish() == built
+        second = fresh_folder(tmp_path)
+        assert served.publish() == second  # the first rebuild's folder is kept one more round
+        third = fresh_folder(tmp_path)
+        assert served.publish() == third
+        failed = fresh_folder(tmp_path)
+        served.drop()
+        served._sweeper.join()
+        assert served.served == third
+        assert sorted(path.name for path in served.own.iterdir()) == sorted(
+            [second.name, third.name]
+        )
+        assert first.is_dir()  # MkDocs' own folder is MkDocs' to remove
+        assert not failed.exists()
+        served.discard()
+        assert sorted(path.name for path in store.iterdir()) == ["2", "2.lock"]
     finally:
         running.release()
+
+
+def test_a_request_during_a_rebuild_is_answered_from_the_last_good_site(tmp_path):
+    """While a rebuild is stopped half-way through writing its folder, a GET is answered, and
+    from the last good site, not the half-written one; once the rebuild ends, the new site is
+    served; a rebuild that raises leaves the last good site served."""
+    import os
+    import threading
+    import urllib.request
+
+    from mkdocs.livereload import LiveReloadServer
+
+    from cnnviz.site.serve import fresh_folder, serve_last_good
+
+    first = tmp_path / "mkdocs_site"
+    first.mkdir()
+    (first / "index.html").write_text("<body>old</body>")
+    (tmp_path / "docs").mkdir()
+    started, release = threading.Event(), threading.Event()
+    outcome = {"raise": False}
+
+    def builder():
+        folder = fresh_folder(tmp_path)
+        (folder / "index.html").write_text("<body>half")
+        started.set()
+        assert release.wait(60)
+        if outcome["raise"]:
+            raise RuntimeError("broken")
+        (folder / "index.html").write_text("<body>new</body>")
+
+    port = free_port()
+    server = LiveReloadServer(builder, "127.0.0.1", port, str(first), polling_interval=0.05)
+    server.watch(str(tmp_path / "docs"))
+    served = serve_last_good(server, tmp_path)
+    thread = threading.Thread(target=server.serve, daemon=True)
+
+    def get() -> str:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as answer:
+            return answer.read().decode()
+
+    def rebuild() -> None:
+        started.clear()
+        release.clear()
+        (tmp_path / "docs" / "page.md").write_text(str(os.urandom(8)))
+        assert started.wait(60)
+
+    try:
+        thread.start()
+        for _ in range(600):  # until the server listens
+            try:
+                first_answer = get()
+                break
+            except OSError:
+                threading.Event().wait(0.05)
+        assert "old" in first_answer
+        rebuild()
+        assert "old" in get()  # answered while the rebuild waits on `release`
+        assert not release.is_set()
+        release.set()
+        deadline = threading.Event()
+        for _ in range(600):
+            if "new" in get():
+                break
+            deadline.wait(0.05)
+        assert "new" in get()
+        outcome["raise"] = True
+        rebuild()
+        assert "new" in get()
+        release.set()
+        for _ in range(600):  # until the failed rebuild's folder is gone
+            if served.newest() == served.served:
+                break
+            deadline.wait(0.05)
+        assert served.newest() == served.served
+        assert "new" in get()
+    finally:
+        release.set()
+        server.shutdown()
+        thread.join(timeout=30)
+        served.discard()
+
+
+def test_the_server_looks_for_changed_files_every_tenth_of_a_second(tmp_path):
+    """Every watch, made before `on_serve` or after it, polls at serve.POLL_INTERVAL."""
+    from mkdocs.livereload import LiveReloadServer
+
+    from cnnviz.site.serve import POLL_INTERVAL, serve_last_good
+
+    (tmp_path / "site").mkdir()
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "code").mkdir()
+    server = LiveReloadServer(lambda: None, "127.0.0.1", free_port(), str(tmp_path / "site"))
+    served = None
+    try:
+        server.watch(str(tmp_path / "docs"))
+        served = serve_last_good(server, tmp_path)
+        server.watch(str(tmp_path / "code"))
+        timeouts = [emitter.timeout for emitter in server.observer.emitters]
+        assert timeouts == [POLL_INTERVAL, POLL_INTERVAL]
+        assert POLL_INTERVAL < 0.5
+    finally:
+        server.server_close()
+        if served is not None:
+            served.discard()

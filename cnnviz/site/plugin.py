@@ -42,12 +42,13 @@ class CnnvizPlugin(BasePlugin):
         self.project: Path | None = None
         self.command: str | None = None  # set on the process's first configuration only
         self.own_folder: locks.OwnFolder | None = None
-        self.keeper: serve.Keeper | None = None
+        self.dirty = False
+        self.served: serve.ServedSite | None = None  # under `mkdocs serve`: the folders served
 
     # 1. Start
 
     def on_startup(self, *, command, dirty):
-        self.command = command
+        self.command, self.dirty = command, dirty
         main = threading.current_thread() is threading.main_thread()
         if main and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
             signal.signal(signal.SIGTERM, _stop)
@@ -59,6 +60,10 @@ class CnnvizPlugin(BasePlugin):
         self.project = Path(config.config_file_path).resolve().parent
         site_lock = locks.lock_site(self.project, config.site_dir)
         try:
+            # Under `mkdocs serve`, a rebuild writes a fresh folder while the last good one is
+            # served (cnnviz/site/serve.py).
+            if (folder := serve.fresh_folder(self.project)) is not None:
+                config.site_dir = str(folder)
             import_fresh_code()
             _check_settings(config)
             upstream.check_versions()
@@ -145,13 +150,13 @@ class CnnvizPlugin(BasePlugin):
             raise Abort(serve.one_line(error, project)) from error
 
     def on_serve(self, server, *, config, builder):
-        self.keeper = serve.keep_last_good(server, self.project)
+        self.served = serve.serve_last_good(server, self.project, dirty=self.dirty)
         return server
 
     def on_shutdown(self):
         self._close()
-        if self.keeper is not None:
-            self.keeper.discard()
+        if self.served is not None:
+            self.served.discard()
         if self.own_folder is not None:
             self.own_folder.end()
 

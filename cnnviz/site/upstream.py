@@ -8,10 +8,13 @@ written for. Nothing else in the project reads these packages' private parts or 
 - mkdocs-gen-files: marks the files its scripts write with `generated_by`, and makes its folder
   (`mkdocs_gen_files_*`, its private `_dir`) with `tempfile`, so it lands in the process's
   temporary folder.
-- MkDocs: `mkdocs serve` rebuilds through `server.builder`, which `on_serve` hands over.
+- MkDocs: `mkdocs serve` rebuilds through `server.builder`, which `on_serve` hands over; its
+  live-reload server answers from `root`, its error pages come from `error_handler`, and it
+  holds requests while `_visible_epoch` is behind `_wanted_epoch` (under `_epoch_cond`).
 - Material: the markup the page edits look for (the article, the config script, the
   alternate links), and the two partials `gen/theme/partials/` overrides whole (search.html,
   footer.html), copied from this version with one change each.
+- watchdog: the poll interval of the observer `mkdocs serve` watches files with.
 - GLightbox (`mkdocs-glightbox`): its script tag in the head and its start script.
 - pymdownx.arithmatex: the wrapper around each formula's TeX.
 
@@ -24,8 +27,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib.metadata import version
+from pathlib import Path
 
 from mkdocs import utils
 from mkdocs.exceptions import PluginError
@@ -33,7 +38,10 @@ from mkdocs.exceptions import PluginError
 log = logging.getLogger("mkdocs.plugins.cnnviz")
 
 WRITTEN_FOR = {
-    "mkdocs": ("1.6.1", "mkdocs serve's server.builder"),
+    "mkdocs": (
+        "1.6.1",
+        "mkdocs serve's server.builder, root, error_handler and the epochs it holds requests by",
+    ),
     "mkdocs-material": ("9.8.1", "the markup the page edits look for; two partials copied"),
     "mkdocs-static-i18n": (
         "1.3.1",
@@ -42,6 +50,7 @@ WRITTEN_FOR = {
     "mkdocs-gen-files": ("0.6.1", "generated_by and its folder made with tempfile"),
     "mkdocs-glightbox": ("0.5.3", "its script tag in the head"),
     "pymdown-extensions": ("12.3", "arithmatex's wrapper around TeX"),
+    "watchdog": ("7.1.0", "the poll interval of mkdocs serve's observer and emitters, _timeout"),
 }
 """Each package whose insides the site uses: the version written for, and what is used."""
 
@@ -120,6 +129,61 @@ def wrap_builder(server, wrap: Callable[[Callable[[], None]], Callable[[], None]
     """Make ``mkdocs serve``'s rebuilds go through ``wrap(build)``; returns the server."""
     server.builder = wrap(server.builder)
     return server
+
+
+def served_folder(server) -> str:
+    """The folder the live-reload server answers requests from (its ``root``)."""
+    return server.root
+
+
+def serve_folder(server, folder: Path) -> None:
+    """Answer every request from now on from ``folder``, a whole built site."""
+    server.root = str(folder)
+
+
+def serve_errors_from_served_folder(server) -> None:
+    """Make the server's 404 and 500 pages the served folder's own, as MkDocs' are its site
+    folder's (its ``error_handler``, which reads the folder it was made with)."""
+
+    def error_page(code: int) -> bytes | None:
+        page = Path(server.root, f"{code}.html")
+        return page.read_bytes() if code in (404, 500) and page.is_file() else None
+
+    server.error_handler = error_page
+
+
+def poll_every(server, seconds: float) -> None:
+    """Have ``mkdocs serve``'s watcher look for changed files every ``seconds``.
+
+    MkDocs makes its watchdog ``PollingObserver`` with a 0.5 s interval, which each watch takes
+    as it is scheduled (the observer's ``_timeout``, then each emitter's ``_timeout``, the wait
+    between two looks); watches already scheduled are changed too.
+    """
+    server.observer._timeout = seconds
+    for emitter in server.observer.emitters:
+        emitter._timeout = seconds
+
+
+@contextmanager
+def answering_during_rebuild(server) -> Iterator[None]:
+    """Let requests be answered, from the folder served, while a rebuild runs.
+
+    MkDocs' server holds each request until its ``_visible_epoch`` (the last site built)
+    reaches its ``_wanted_epoch`` (the site being built), both guarded by ``_epoch_cond``. The
+    build loop sets the wanted epoch just before it calls the builder, and the visible one just
+    after; for the rebuild, the wanted epoch is the visible one, so no request waits, and the
+    requests already waiting are woken. The wanted epoch is put back at the end, so the build
+    loop then announces the new site to the browsers as usual.
+    """
+    with server._epoch_cond:
+        wanted = server._wanted_epoch
+        server._wanted_epoch = server._visible_epoch
+        server._epoch_cond.notify_all()
+    try:
+        yield
+    finally:
+        with server._epoch_cond:
+            server._wanted_epoch = wanted
 
 
 # Material
