@@ -62,6 +62,7 @@ def png_bytes(fig: Figure) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     fig.set_dpi(DPI)
+    _set_empty_labels_aside(fig)
     canvas = FigureCanvasAgg(fig)
     canvas.draw()
     pixels = canvas.buffer_rgba()  # (H, W, 4) uint8
@@ -79,6 +80,20 @@ def png_bytes(fig: Figure) -> bytes:
         deflate=oxipng.Deflaters.libdeflater(8),
         strip=oxipng.StripChunks.safe(),
     )
+
+
+def _set_empty_labels_aside(fig: Figure) -> None:
+    """Hide every empty axis label and pin it where it is, so neither the layout nor the draw
+    places it: placing a label measures its axis's tick labels once more, for nothing.
+
+    An empty label draws no pixels, and the layout collapses its box to a point that lies
+    within the tick labels' box anyway: the PNGs are the same bytes. Measured 2026-12-05.
+    """
+    for ax in [*fig.axes, *(inset for ax in fig.axes for inset in ax.child_axes)]:
+        for axis in (ax.xaxis, ax.yaxis):
+            if not axis.label.get_text():
+                axis.label.set_visible(False)
+                axis.set_label_coords(*axis.label.get_position())
 
 
 _PHYS = struct.pack(">IIB", round(DPI / 0.0254), round(DPI / 0.0254), 1)  # pixels per metre
