@@ -89,7 +89,7 @@ def _set_empty_labels_aside(fig: Figure) -> None:
     An empty label draws no pixels, and the layout collapses its box to a point that lies
     within the tick labels' box anyway: the PNGs are the same bytes. Measured 2026-12-05.
     """
-    for ax in [*fig.axes, *(inset for ax in fig.axes for inset in ax.child_axes)]:
+    for ax in [*fig.axes, *(inset for parent in fig.axes for inset in parent.child_axes)]:
         for axis in (ax.xaxis, ax.yaxis):
             if not axis.label.get_text():
                 axis.label.set_visible(False)

@@ -132,7 +132,10 @@ def timed(function, name, count=False):
             cpu[name] += time.process_time() - start
             cpu["results"] += count
     return wrapper
-WRAP = {"cnnviz.jobs": ("render", "render", True), "cnnviz.lessons": ("run_lesson", "lessons", False)}
+WRAP = {
+    "cnnviz.jobs": ("render", "render", True),
+    "cnnviz.lessons": ("run_lesson", "lessons", False),
+}
 class Wrapping(importlib.machinery.PathFinder):
     @classmethod
     def find_spec(cls, name, path=None, target=None):
