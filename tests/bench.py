@@ -63,9 +63,14 @@ import mkdocs_gen_files
 from mkdocs.config import load_config
 from mkdocs.structure.files import Files
 config = load_config(sys.argv[1])
-with mkdocs_gen_files.FilesEditor(Files([]), config, sys.argv[2]):
-    for script in config.plugins["gen-files"].config.scripts:
-        runpy.run_path(script)
+config.plugins.on_startup(command="build", dirty=False)
+config = config.plugins.on_config(config)  # the cnnviz plugin starts the build the scripts use
+try:
+    with mkdocs_gen_files.FilesEditor(Files([]), config, sys.argv[2]):
+        for script in config.plugins["gen-files"].config.scripts:
+            runpy.run_path(script)
+finally:
+    config.plugins.on_shutdown()
 """
 
 # Renders everything once, in this one process (CNNVIZ_WORKERS=1): the ReLU curve first, as
@@ -83,9 +88,14 @@ import runpy, mkdocs_gen_files
 from mkdocs.config import load_config
 from mkdocs.structure.files import Files
 config = load_config(sys.argv[1])
-with mkdocs_gen_files.FilesEditor(Files([]), config, sys.argv[2]):
-    for script in config.plugins["gen-files"].config.scripts:
-        runpy.run_path(script)
+config.plugins.on_startup(command="build", dirty=False)
+config = config.plugins.on_config(config)  # the cnnviz plugin starts the build the scripts use
+try:
+    with mkdocs_gen_files.FilesEditor(Files([]), config, sys.argv[2]):
+        for script in config.plugins["gen-files"].config.scripts:
+            runpy.run_path(script)
+finally:
+    config.plugins.on_shutdown()
 done = time.perf_counter()
 from pathlib import Path
 from cnnviz.gallery import GalleryImage, gallery_jobs
