@@ -21,6 +21,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 from matplotlib.patches import Rectangle
+from matplotlib.ticker import MaxNLocator
 from numpy.typing import NDArray
 
 WIDTH = 7.2
@@ -34,6 +35,13 @@ SIGNED = "RdBu_r"
 
 Zoom = tuple[int, int, int, int]
 """A crop as ``(first row, end row, first column, end column)``, ends excluded."""
+
+_PIXEL_TICKS = 4
+"""At most this many intervals between an image panel's ticks, each on a whole pixel. The
+default asks for one tick per 30 points of axis, up to 9: every tick is measured by each
+layout pass and drawn, and a row or column number every quarter of a map is enough to read
+its size and find a place in it. The ticks are whole pixels, so a small map's axis never
+reads 2.5."""
 
 _WINNER = "#f4a300"
 _MARK = "#111111"
@@ -658,6 +666,8 @@ def _show(
     """
     row, col = origin
     height, width = np.shape(values)
+    for axis in (ax.xaxis, ax.yaxis):  # whole pixels, and few: see _PIXEL_TICKS
+        axis.set_major_locator(MaxNLocator(nbins=_PIXEL_TICKS, steps=[1, 2, 5, 10], integer=True))
     return ax.imshow(
         values,
         cmap=cmap,

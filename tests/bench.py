@@ -65,9 +65,14 @@ import mkdocs_gen_files
 from mkdocs.config import load_config
 from mkdocs.structure.files import Files
 config = load_config(sys.argv[1])
-with mkdocs_gen_files.FilesEditor(Files([]), config, sys.argv[2]):
-    for script in config.plugins["gen-files"].config.scripts:
-        runpy.run_path(script)
+config.plugins.on_startup(command="build", dirty=False)
+config = config.plugins.on_config(config)  # the cnnviz plugin starts the build the scripts use
+try:
+    with mkdocs_gen_files.FilesEditor(Files([]), config, sys.argv[2]):
+        for script in config.plugins["gen-files"].config.scripts:
+            runpy.run_path(script)
+finally:
+    config.plugins.on_shutdown()
 """
 
 # Renders everything once, in this one process (CNNVIZ_WORKERS=1): the ReLU curve first, as
@@ -85,9 +90,14 @@ import runpy, mkdocs_gen_files
 from mkdocs.config import load_config
 from mkdocs.structure.files import Files
 config = load_config(sys.argv[1])
-with mkdocs_gen_files.FilesEditor(Files([]), config, sys.argv[2]):
-    for script in config.plugins["gen-files"].config.scripts:
-        runpy.run_path(script)
+config.plugins.on_startup(command="build", dirty=False)
+config = config.plugins.on_config(config)  # the cnnviz plugin starts the build the scripts use
+try:
+    with mkdocs_gen_files.FilesEditor(Files([]), config, sys.argv[2]):
+        for script in config.plugins["gen-files"].config.scripts:
+            runpy.run_path(script)
+finally:
+    config.plugins.on_shutdown()
 done = time.perf_counter()
 from pathlib import Path
 from cnnviz.gallery import GalleryImage, gallery_jobs
@@ -107,39 +117,53 @@ FIXED = "38f2c3a"
 PER_RESULT_ROUNDS = 3
 HALF = 0.5  # issue 25: a result should take at most half the CPU it took at FIXED
 
-# Renders every result once in this process, into an empty cache, through the gen scripts as a
-# build runs them; CPU time (time.process_time) is summed inside jobs.render, so only
-# rendering counts, and inside lessons.run_lesson, the lessons' own code, which a render runs
-# before drawing from a lesson. With "profile", the pass runs under cProfile and the five
-# places with the most time of their own are printed too.
+# Renders every result once in this process, into an empty cache, by a whole `mkdocs build`
+# run in-process, so it works for the code at FIXED (hooks) and for the plugin alike. CPU time
+# (time.process_time) is summed inside jobs.render, so only rendering counts, and inside
+# lessons.run_lesson, the lessons' own code, which a render runs before drawing from a
+# lesson. The plugin imports the library afresh at each build's start, so the two are wrapped
+# wherever their module is (re)imported, by an import finder. With "profile", each render runs
+# under one cProfile, and the five places with the most time of their own are printed too.
 PER_RESULT = """
-import cProfile, json, pstats, runpy, sys, time
+import cProfile, importlib.machinery, json, pstats, sys, time
 import torch, matplotlib.figure, cv2
-import mkdocs_gen_files
+from mkdocs.commands.build import build
 from mkdocs.config import load_config
-from mkdocs.structure.files import Files
-from cnnviz import jobs, lessons
 cpu = {"render": 0.0, "lessons": 0.0, "results": 0}
+profile = cProfile.Profile() if sys.argv[3:] == ["profile"] else None
 def timed(function, name, count=False):
     def wrapper(*args, **kwargs):
         start = time.process_time()
+        if count and profile:
+            profile.enable()
         try:
             return function(*args, **kwargs)
         finally:
+            if count and profile:
+                profile.disable()
             cpu[name] += time.process_time() - start
             cpu["results"] += count
     return wrapper
-jobs.render = timed(jobs.render, "render", count=True)
-lessons.run_lesson = timed(lessons.run_lesson, "lessons")
-config = load_config(sys.argv[1])
-profile = cProfile.Profile() if sys.argv[3:] == ["profile"] else None
+WRAP = {
+    "cnnviz.jobs": ("render", "render", True),
+    "cnnviz.lessons": ("run_lesson", "lessons", False),
+}
+class Wrapping(importlib.machinery.PathFinder):
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        spec = super().find_spec(name, path, target)
+        if name in WRAP and spec is not None:
+            run = spec.loader.exec_module
+            def exec_module(module):
+                run(module)
+                attribute, label, count = WRAP[name]
+                setattr(module, attribute, timed(getattr(module, attribute), label, count))
+            spec.loader.exec_module = exec_module
+        return spec
+sys.meta_path.insert(0, Wrapping)
+config = load_config(sys.argv[1], site_dir=sys.argv[2])
+build(config)
 if profile:
-    profile.enable()
-with mkdocs_gen_files.FilesEditor(Files([]), config, sys.argv[2]):
-    for script in config.plugins["gen-files"].config.scripts:
-        runpy.run_path(script)
-if profile:
-    profile.disable()
     rows = pstats.Stats(profile).stats.items()
     top = sorted(rows, key=lambda row: row[1][2], reverse=True)[:5]
     cpu["top"] = [[pstats.func_std_string(at), own, total] for at, (_, _, own, total, _) in top]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 from matplotlib.text import Text
@@ -485,3 +486,17 @@ def test_one_draw_encodes_the_pixels_savefig_draws_at_the_build_dpi():
     assert got.size == expected.size
     assert got.info["dpi"] == pytest.approx((store.DPI, store.DPI), abs=0.01)
     assert got.convert("RGBA").tobytes() == expected.convert("RGBA").tobytes()
+
+
+def test_image_panels_have_few_ticks_each_on_a_whole_pixel():
+    """A map's axes carry at most five ticks each, all on whole pixels, even on a map five
+    pixels wide, whose default ticks would read 0, 0.5, 1, ..."""
+    maps = np.linspace(-1, 1, 2 * 5 * 301).reshape(2, 5, 301)
+    fig = figures.plot_feature_maps(maps)
+    FigureCanvasAgg(fig).draw()  # the ticks as drawn, after the layout
+    for ax in fig.axes[:2]:
+        for axis in (ax.xaxis, ax.yaxis):
+            low, high = sorted(axis.get_view_interval())
+            shown = [t for t in axis.get_ticklocs() if low <= t <= high]
+            assert 2 <= len(shown) <= 5
+            assert all(float(t).is_integer() for t in shown)

@@ -221,3 +221,23 @@ def test_a_write_in_progress_is_not_counted_or_touched(tmp_path):
     pruned = cache.prune(0)
     assert partial.exists()
     assert (pruned.removed, pruned.size) == (1, 0)
+
+
+@pytest.mark.parametrize("drawn", ["maps", "curve"])
+def test_setting_empty_labels_aside_leaves_every_pixel(drawn, monkeypatch):
+    """Hiding and pinning the empty axis labels before the draw changes no byte of the PNG,
+    for a figure whose labels are all empty and for one with x and y labels."""
+    import numpy as np
+
+    from cnnviz import figures
+
+    def figure():
+        if drawn == "maps":
+            ramp = np.linspace(-1, 1, 3 * 12 * 16).reshape(3, 12, 16)
+            return figures.plot_feature_maps(ramp, zoom=(2, 8, 4, 12))
+        x = np.linspace(-3, 3, 61)
+        return figures.plot_relu_curve(x, np.maximum(x, 0))
+
+    aside = store.png_bytes(figure())
+    monkeypatch.setattr(store, "_set_empty_labels_aside", lambda fig: None)
+    assert store.png_bytes(figure()) == aside
