@@ -19,9 +19,7 @@ this process (see :mod:`cnnviz.workers`).
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
 import hashlib
 import importlib
 import importlib.metadata
@@ -29,7 +27,7 @@ import json
 import os
 import platform
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -258,8 +256,7 @@ def render(job: Job) -> bytes:
         The result's bytes.
     """
     recipes = importlib.import_module(f"{__package__}.recipes")
-    with _young_garbage_only():  # the figure is gone, but for its cycles, when this exits
-        return _encoded(getattr(recipes, job.recipe)(**job.params))
+    return _encoded(getattr(recipes, job.recipe)(**job.params))
 
 
 def _encoded(result: Any) -> bytes:
@@ -268,23 +265,6 @@ def _encoded(result: Any) -> bytes:
     if isinstance(result, str):
         return result.encode()
     return store.png_bytes(result)
-
-
-@contextlib.contextmanager
-def _young_garbage_only() -> Iterator[None]:
-    """Let the garbage collector scan only what a render makes, then free its cycles.
-
-    A figure is thousands of objects in reference cycles, and torch and matplotlib bring
-    hundreds of thousands more: each full collection during a render walked them all. Frozen,
-    they are left out; the collection at the end frees the render's figure, whose cycles
-    nothing else would free before the next full collection.
-    """
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.collect()  # the frozen objects are not scanned: this is the render's garbage only
-        gc.unfreeze()
 
 
 def render_outcome(job: tuple[str, str, dict[str, Any]]) -> Outcome:

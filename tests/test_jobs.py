@@ -513,28 +513,3 @@ def test_an_edit_retires_the_pool_and_closing_it_ends_the_workers(probed, tmp_pa
     workers.close_pool()
     assert workers._state.pool is None
     assert all(worker.process.poll() is not None for worker in running)
-
-
-def test_a_render_leaves_the_collector_as_it_found_it_and_its_figure_freed(copy, monkeypatch):
-    """A render freezes what exists before it (so collections skip it) and unfreezes it after;
-    the figure it drew is freed by then, with no full collection."""
-    import gc
-    import weakref
-
-    copy.render(copy.Job(*CURVE))  # the first render's imports keep their frames, and its figure
-    recipes = importlib.import_module("cnnviz.recipes")
-    drawn = []
-    curve = recipes.lesson_relu_curve
-
-    def remembered(**params):
-        fig = curve(**params)
-        drawn.append(weakref.ref(fig))
-        return fig
-
-    monkeypatch.setattr(recipes, "lesson_relu_curve", remembered)
-    frozen = gc.get_freeze_count()
-    data = copy.render(copy.Job(*CURVE))
-    assert data.startswith(b"\x89PNG")
-    assert gc.get_freeze_count() == frozen
-    assert drawn
-    assert drawn[0]() is None
