@@ -459,12 +459,18 @@ def _fetch_code(files: Iterable[str], address: str) -> str:
     )
 
 
+# A cell is made as nbformat 4 lays it out and checked with its notebook, once: nbformat.v4's
+# new_code_cell and new_markdown_cell check each cell against the schema on its own as well,
+# which took 0.44 s of every build for the site's 2,300 cells (2026-12-06).
+
+
 def _markdown(text: str) -> NotebookNode:
-    return nbformat.v4.new_markdown_cell(text)
+    return nbformat.from_dict({"cell_type": "markdown", "metadata": {}, "source": text})
 
 
 def _code(text: str) -> NotebookNode:
-    return nbformat.v4.new_code_cell(text)
+    cell = {"cell_type": "code", "metadata": {}, "source": text, "outputs": []}
+    return nbformat.from_dict({**cell, "execution_count": None})
 
 
 def validate(document: Mapping[str, Any], where: str) -> None:

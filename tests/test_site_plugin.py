@@ -642,3 +642,32 @@ def test_the_server_looks_for_changed_files_every_tenth_of_a_second(tmp_path):
         server.server_close()
         if served is not None:
             served.discard()
+
+
+def test_a_template_is_compiled_once_per_version_of_its_source(tmp_path):
+    """Each environment MkDocs makes gets a bytecode cache in the project's `.cache/jinja`: a
+    later environment renders a template the first compiled without compiling it, and an
+    edited template is compiled again."""
+    from jinja2 import Environment, FileSystemLoader
+
+    templates = tmp_path / "theme"
+    templates.mkdir()
+    (templates / "main.html").write_text("{{ 6 * 7 }}", encoding="utf-8")
+    built = plugin.CnnvizPlugin()
+    built.project = tmp_path
+    compiled = []
+
+    def render() -> str:
+        env = built.on_env(Environment(loader=FileSystemLoader(templates)), config=None, files=None)
+        compile_ = env.compile
+        env.compile = lambda *args, **kwargs: compiled.append(args[1]) or compile_(*args, **kwargs)
+        return env.get_template("main.html").render()
+
+    assert render() == "42"
+    assert compiled == ["main.html"]
+    assert len(list((tmp_path / plugin.JINJA).iterdir())) == 1
+    assert render() == "42"
+    assert compiled == ["main.html"]  # loaded compiled
+    (templates / "main.html").write_text("{{ 6 * 9 }}", encoding="utf-8")
+    assert render() == "54"
+    assert compiled == ["main.html", "main.html"]

@@ -25,6 +25,7 @@ import sys
 import threading
 from pathlib import Path
 
+from jinja2 import FileSystemBytecodeCache
 from mkdocs.exceptions import Abort, PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 
@@ -32,6 +33,10 @@ from . import i18n, locks, pages, serve, upstream
 from .state import SiteBuild
 
 log = logging.getLogger("mkdocs.plugins.cnnviz")
+
+JINJA = Path(".cache", "jinja")
+"""Where the theme's templates are kept compiled, one file per template, beside its source's
+checksum (Jinja's own bytecode cache, which writes each file whole and then renames it)."""
 
 
 class CnnvizPlugin(BasePlugin):
@@ -107,6 +112,15 @@ class CnnvizPlugin(BasePlugin):
     on_files = CombinedEvent(_adopt_generated_pages, _finish_rendering, _restore_generated_pages)
 
     # 3. Pages
+
+    def on_env(self, env, *, config, files):
+        # MkDocs makes a new environment for each language of each build, and each compiled
+        # the theme's templates again: 82 compiles, 0.81 s of a warm build's 7.85 s under
+        # cProfile (2026-12-06). A template is now compiled once per version of its source.
+        folder = self.project / JINJA
+        folder.mkdir(parents=True, exist_ok=True)
+        env.bytecode_cache = FileSystemBytecodeCache(str(folder))
+        return env
 
     def on_page_markdown(self, markdown, *, page, config, files):
         return pages.lesson_markdown(markdown, page, config, self.state.build)
