@@ -550,7 +550,9 @@ def zip_bytes(files: Mapping[str, bytes]) -> bytes:
         files: Each file's bytes by its path inside the zip.
 
     Returns:
-        The zip, with entries sorted by name and every date set to 1980-01-01.
+        The zip, with entries sorted by name and every date set to 1980-01-01. A PNG is
+        stored as it is: deflating it again took two thirds of the time for 1.1 % fewer bytes
+        (the site's 24 zips, 2026-12-06).
     """
     import zipfile
 
@@ -558,7 +560,8 @@ def zip_bytes(files: Mapping[str, bytes]) -> bytes:
     with zipfile.ZipFile(buffer, "w") as archive:
         for name in sorted(files):
             entry = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            entry.compress_type = zipfile.ZIP_DEFLATED
+            packed = name.endswith(".png")
+            entry.compress_type = zipfile.ZIP_STORED if packed else zipfile.ZIP_DEFLATED
             entry.external_attr = 0o644 << 16
             archive.writestr(entry, files[name])
     return buffer.getvalue()

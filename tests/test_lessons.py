@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from cnnviz import lessons, notebooks
+from cnnviz.images import encode_png
 from cnnviz.lessons import LessonError
 
 HANGUL = re.compile("[가-힣]")
@@ -314,6 +315,16 @@ def test_zips_are_the_same_bytes_every_time():
     with zipfile.ZipFile(io.BytesIO(first)) as archive:
         assert archive.namelist() == ["a/c.txt", "b.txt"]
         assert archive.read("b.txt") == b"2"
+
+
+def test_a_zip_stores_its_pngs_as_they_are_and_deflates_the_rest():
+    """A PNG is compressed already: it goes in stored, a notebook deflated."""
+    png = encode_png(np.zeros((8, 8), np.uint8))
+    data = notebooks.zip_bytes({"a.png": png, "a.ipynb": b"{}" * 100})
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        kinds = {entry.filename: entry.compress_type for entry in archive.infolist()}
+        assert archive.read("a.png") == png
+    assert kinds == {"a.ipynb": zipfile.ZIP_DEFLATED, "a.png": zipfile.ZIP_STORED}
 
 
 def test_notebook_files_hold_each_notebook_and_what_it_reads(folder):
