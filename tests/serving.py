@@ -22,10 +22,11 @@ EDITS = ("Markdown", "lesson", "figure code")
 class Server:
     """`mkdocs serve` on a copy of the project, with its log collected line by line."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *options: str) -> None:
         self.port = free_port()
         env = {**os.environ, **MKDOCS_ENV, "PYTHONPATH": str(root)}
-        command = [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{self.port}"]
+        address = ["-a", f"127.0.0.1:{self.port}"]
+        command = [sys.executable, "-m", "mkdocs", "serve", *address, *options]
         self.process = subprocess.Popen(
             command, cwd=root, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
         )

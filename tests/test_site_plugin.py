@@ -671,3 +671,16 @@ def test_a_template_is_compiled_once_per_version_of_its_source(tmp_path):
     (templates / "main.html").write_text("{{ 6 * 9 }}", encoding="utf-8")
     assert render() == "54"
     assert compiled == ["main.html", "main.html"]
+
+
+def test_each_build_forgets_materials_last_search_index():
+    """Material's search plugin keeps no index from an earlier build into the next, and a
+    Material without that attribute stops the build in one line."""
+    search = SimpleNamespace(search_index_prev=["an earlier build's index"])
+    upstream.forget_last_search_index(SimpleNamespace(plugins={"material/search": search}))
+    assert search.search_index_prev is None
+    with pytest.raises(PluginError, match="search_index_prev"):
+        upstream.forget_last_search_index(
+            SimpleNamespace(plugins={"material/search": SimpleNamespace()})
+        )
+    upstream.forget_last_search_index(SimpleNamespace(plugins={}))  # no search: nothing to do

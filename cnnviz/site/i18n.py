@@ -88,9 +88,28 @@ def localize_page(output: str, page, i18n) -> str:
     return output
 
 
-def split_search_index(config, i18n) -> None:
+def search_entries(config, i18n) -> dict[str, list[dict]]:
+    """Each language's search entries as the site folder holds them, read before this build
+    writes its index: under ``--dirty`` they give the entries of the pages it does not render.
+    """
+    entries = {}
+    for language in i18n.build_languages:
+        index = Path(config.site_dir) / _language_root(language, i18n) / "search"
+        try:
+            entries[language] = json.loads((index / "search_index.json").read_bytes())["docs"]
+        except (OSError, ValueError, KeyError, TypeError):  # none yet, or not one of ours
+            entries[language] = []
+    return entries
+
+
+def split_search_index(config, i18n, earlier: dict[str, list[dict]] | None = None) -> None:
     """Split static-i18n's merged search index into one per language, each with its settings,
-    and give each further language's root a copy of the sitemap."""
+    and give each further language's root a copy of the sitemap.
+
+    Each section is listed once, by its address. Under ``--dirty`` a build renders only the
+    pages that changed (and the generated ones): ``earlier`` (:func:`search_entries`) gives
+    each language's entries for the other pages.
+    """
     site = Path(config.site_dir)
     merged = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
     for language in i18n.build_languages:
@@ -99,6 +118,9 @@ def split_search_index(config, i18n) -> None:
         docs = [_relocate(doc, root) for doc in mine]
         settings = {**merged["config"], **SEARCH_CONFIG.get(language, {})}
         index = site / root / "search" / "search_index.json"
+        if earlier:
+            docs = [*_entries_of_other_pages(earlier.get(language, []), docs), *docs]
+        docs = list({doc["location"]: doc for doc in docs}.values())  # the last one of each
         index.parent.mkdir(parents=True, exist_ok=True)
         index.write_text(
             json.dumps(
@@ -109,6 +131,12 @@ def split_search_index(config, i18n) -> None:
         if root:
             for name in ("sitemap.xml", "sitemap.xml.gz"):
                 _copy_sitemap(site / name, site / root / name)
+
+
+def _entries_of_other_pages(earlier: list[dict], docs: list[dict]) -> list[dict]:
+    """The entries of ``earlier`` whose page is not among ``docs``'."""
+    rendered = {doc["location"].partition("#")[0] for doc in docs}
+    return [doc for doc in earlier if doc["location"].partition("#")[0] not in rendered]
 
 
 def _copy_sitemap(source, target):

@@ -60,6 +60,7 @@ class CnnvizPlugin(BasePlugin):
 
     @event_priority(100)  # before anything else of the build runs
     def _start_build(self, config):
+        upstream.forget_last_search_index(config)  # this build's pages make its search index
         if upstream.nested_i18n_build(config):  # part of the outer build, which started
             return config
         self.project = Path(config.config_file_path).resolve().parent
@@ -74,6 +75,9 @@ class CnnvizPlugin(BasePlugin):
             upstream.check_versions()
             self._clean_up_after_killed_builds(config)
             self.state = SiteBuild(self.project, site_lock)
+            languages = config.plugins.get("i18n")
+            if self.dirty and languages is not None:  # it renders only the pages that changed
+                self.state.search_entries = i18n.search_entries(config, languages)
         except BaseException:
             site_lock.release(force=True)
             raise
@@ -146,7 +150,7 @@ class CnnvizPlugin(BasePlugin):
     def _split_search_index(self, config):
         languages = config.plugins.get("i18n")
         if languages is not None and not upstream.nested_i18n_build(config):
-            i18n.split_search_index(config, languages)
+            i18n.split_search_index(config, languages, self.state.search_entries)
 
     @event_priority(-1000)  # after every other post-build step
     def _end_build(self, config):

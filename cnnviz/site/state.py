@@ -23,6 +23,7 @@ class SiteBuild:
         self.site_lock = site_lock
         self.build = Build(project)
         self.generated: dict[str, str] = {}
+        self.search_entries: dict[str, list[dict]] = {}  # under --dirty: each language's last
 
     def close(self) -> None:
         """End the build: the workers exit and the site folder is free. Doing it twice is
