@@ -149,7 +149,8 @@ def test_serve_dirty_keeps_each_search_entry_once_through_rebuilds(tmp_path):
     """Under `mkdocs serve --dirty`, which renders only what changed into the folder it keeps,
     each language's search index lists every section of the site once after every rebuild, and
     an edited page's entry has the edit. (Material kept the last index and merged each build's
-    into it: each entry was listed 4 times after the first build and 340 after the third.)"""
+    into it: each entry was listed 4 times after the first build and 340 after the third.) An
+    edit of a lesson's code reaches its pages, whose Markdown did not change."""
     root = copy_project(tmp_path / "project")
     server = Server(root, "--dirty")
     try:
@@ -165,6 +166,13 @@ def test_serve_dirty_keeps_each_search_entry_once_through_rebuilds(tmp_path):
                 assert sorted(now) == sorted(before), path  # each section, once
             about = [text for where, text in entries(server, "").items() if "about/" in where]
             assert any(f"낱말{number}" in text for text in about)
+        lesson = root / "docs" / "lessons" / "relu.py"
+        edit(
+            lesson, 'print(f"f{i + 1}", tuple(fmap.shape)', 'print(f"zq{i + 1}", tuple(fmap.shape)'
+        )
+        server.wait_for("Reloading browsers")
+        for path in ("relu/", "en/relu/"):  # a page whose Markdown did not change
+            assert b"zq1" in server.get(path), path
     finally:
         server.stop()
 

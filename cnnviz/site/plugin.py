@@ -12,7 +12,8 @@ other plugin's (the lightbox's page edits, static-i18n's files). Event prioritie
 - on_config 100: lock the site folder, import the cnnviz code afresh, check the settings and
   versions, clean up after killed builds; 0: the gallery's nav, after the other plugins.
 - on_files -50: adopt generated pages for static-i18n (-100); -100: end the rendering (after
-  gen-files ran the scripts); -101: give the generated pages their content back.
+  gen-files ran the scripts); -101: give the generated pages their content back; -102: under
+  `--dirty`, after an edit of anything but Markdown, render every page.
 - on_post_page 10: narrow figures, before the lightbox; 0: every other page edit.
 - on_post_build -110: split the search index (after static-i18n, -100, merged it); -1000: end.
 """
@@ -49,6 +50,7 @@ class CnnvizPlugin(BasePlugin):
         self.own_folder: locks.OwnFolder | None = None
         self.dirty = False
         self.served: serve.ServedSite | None = None  # under `mkdocs serve`: the folders served
+        self.code_stamp: tuple | None = None  # under --dirty: what the last build was made from
 
     # 1. Start
 
@@ -78,6 +80,10 @@ class CnnvizPlugin(BasePlugin):
             languages = config.plugins.get("i18n")
             if self.dirty and languages is not None:  # it renders only the pages that changed
                 self.state.search_entries = i18n.search_entries(config, languages)
+            if self.dirty:
+                stamp = serve.code_stamp(self.project)
+                self.state.every_page = stamp != self.code_stamp
+                self.code_stamp = stamp
         except BaseException:
             site_lock.release(force=True)
             raise
@@ -113,7 +119,18 @@ class CnnvizPlugin(BasePlugin):
         i18n.restore_generated_pages(files, self.state.generated)
         return files
 
-    on_files = CombinedEvent(_adopt_generated_pages, _finish_rendering, _restore_generated_pages)
+    @event_priority(-102)  # every pass, once its pages are final
+    def _render_every_page_after_a_code_edit(self, files, config):
+        if self.dirty and self.state.every_page:
+            serve.render_every_page(files)
+        return files
+
+    on_files = CombinedEvent(
+        _adopt_generated_pages,
+        _finish_rendering,
+        _restore_generated_pages,
+        _render_every_page_after_a_code_edit,
+    )
 
     # 3. Pages
 

@@ -181,6 +181,33 @@ def _remove_folders_of_ended_servers(store: Path) -> None:
             lock_file.unlink(missing_ok=True)
 
 
+def code_stamp(project: Path) -> tuple[tuple[str, int, int], ...]:
+    """Every file a page is made from but its own Markdown: the lessons, the gallery and the
+    other assets, the library, the gen scripts and theme, and `mkdocs.yml`, each with its
+    modification time and size. Under `--dirty` a change in any of them renders every page
+    (:func:`render_every_page`)."""
+    found = [project / "mkdocs.yml"]
+    for folder in ("docs", "cnnviz", "gen"):
+        found += [path for path in (project / folder).rglob("*") if path.suffix != ".md"]
+    stamp = []
+    for path in found:
+        try:
+            info = path.stat()
+        except OSError:  # removed meanwhile: the next look sees it gone
+            continue
+        if not path.is_dir():
+            stamp.append((str(path.relative_to(project)), info.st_mtime_ns, info.st_size))
+    return tuple(sorted(stamp))
+
+
+def render_every_page(files) -> None:
+    """Make `--dirty` render every page of this pass: MkDocs renders only pages whose built
+    file is older than their Markdown, so each built page is removed. A lesson's outputs, a
+    figure's size and the gallery's nav reach pages whose Markdown did not change."""
+    for file in files.documentation_pages():
+        Path(file.abs_dest_path).unlink(missing_ok=True)
+
+
 def one_line(error: BaseException, project: Path) -> str:
     """Name where the error happened in the project's own code, then the error itself.
 

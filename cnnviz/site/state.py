@@ -24,6 +24,7 @@ class SiteBuild:
         self.build = Build(project)
         self.generated: dict[str, str] = {}
         self.search_entries: dict[str, list[dict]] = {}  # under --dirty: each language's last
+        self.every_page = True  # under --dirty: render every page, not only changed Markdown
 
     def close(self) -> None:
         """End the build: the workers exit and the site folder is free. Doing it twice is
