@@ -183,6 +183,7 @@ def gallery_files(
                 heading=markdown_text(name),
                 origin=strings["sample" if image.sample else "file"],
                 scale=strings["robust" if _is_photo(image) else "peak"],
+                size=_shrunk(strings["shrunk"], results.get(f"gallery/{image.slug}/rows.md", b"")),
                 alt=alt_text(name),
                 slug=image.slug,
                 rows=results.get(f"gallery/{image.slug}/rows.md", b"").decode().rstrip("\n"),
@@ -200,6 +201,19 @@ def _card(image: GalleryImage, name: str, preview: str, with_thumbnail: bool) ->
         return f"-   {title}"
     alt = alt_text(preview.format(name=name))
     return f"-   [![{alt}]({image.slug}/thumbnail.png)]({link})\n\n    {title}"
+
+
+_SHAPE_ROW = re.compile(r"^\| `(original|input)` \| +\| `(\([0-9, ]+\))`", re.M)
+
+
+def _shrunk(sentence: str, rows: bytes) -> str:
+    """Say that the image was shrunk, and to what longer side, when its table lists the file's
+    own shape (``original``) before the input's; otherwise nothing."""
+    shapes = dict(_SHAPE_ROW.findall(rows.decode()))
+    if "original" not in shapes:
+        return ""
+    side = max(int(number) for number in re.findall(r"[0-9]+", shapes["input"]))
+    return sentence.format(side=side)
 
 
 def _is_photo(image: GalleryImage) -> bool:

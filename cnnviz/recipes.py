@@ -15,6 +15,7 @@ gallery and the playground, whose input is ``sample``, the name of a sample imag
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -347,11 +348,12 @@ def stats_rows(
 ) -> str:
     """Markdown table rows: the shape, minimum and maximum of a stage's map for each filter.
 
-    With no ``stage``, the input and every stage are listed.
+    With no ``stage``, the input and every stage are listed, after the file as it is
+    (``original``) when loading shrank it.
     """
     image = _load(sample, path)
     stages = layers.run(image, FILTER_SETS[filters], source=path or sample or "image")
-    lines = [] if stage else [_stat_row("input", "", image)]
+    lines = [] if stage else [*_original_row(sample, path, image), _stat_row("input", "", image)]
     for name in [stage] if stage else STAGES:
         for number, feature_map in enumerate(getattr(stages, name), start=1):
             lines.append(_stat_row(name, f"f{number}", feature_map))
@@ -460,6 +462,15 @@ def _load(sample: str | None, path: str | None) -> NDArray[np.float32]:
     if path is None:
         raise ValueError("a recipe needs either a sample or a path")
     return load_gray(path)
+
+
+def _original_row(sample: str | None, path: str | None, image: NDArray[np.floating]) -> list[str]:
+    """The row of the image at its file's size, if loading shrank it to fit ``MAX_SIDE``."""
+    file = path if sample is None else samples.sample_path(sample)
+    if file is None:  # a drawn sample, made at its size
+        return []
+    original = load_gray(file, max_side=sys.maxsize)
+    return [_stat_row("original", "", original)] if original.shape != image.shape else []
 
 
 def _stat_row(stage: str, label: str, values: NDArray[np.floating]) -> str:

@@ -241,3 +241,21 @@ def test_image_size_refuses_what_load_gray_refuses(tmp_path):
         assert str(caught.value).startswith(f"{path}: ")
     with pytest.raises(ImageError, match=r"^<bytes>: not an image"):
         images.image_size(b"GIF89a....")
+
+
+def test_the_table_of_a_shrunk_image_lists_the_files_shape_first(tmp_path):
+    """A 300×700 file is shrunk to 219×512: its table's first row gives the file's shape
+    (``original``), then the input's; a file within MAX_SIDE has no ``original`` row, and the
+    gallery's sentence names the longer side only for the first."""
+    from cnnviz import gallery, recipes
+
+    rng = np.random.default_rng(0)
+    large = write(tmp_path / "large.png", rng.integers(0, 256, (300, 700), dtype=np.uint8))
+    small = write(tmp_path / "small.png", rng.integers(0, 256, (30, 70), dtype=np.uint8))
+    rows = recipes.stats_rows(path=str(large)).splitlines()
+    assert rows[0].startswith("| `original` |  | `(300, 700)` |")
+    assert rows[1].startswith("| `input` |  | `(219, 512)` |")
+    assert "`original`" not in recipes.stats_rows(path=str(small))
+    said = "{side}"
+    assert gallery._shrunk(said, "\n".join(rows).encode()) == "512"
+    assert gallery._shrunk(said, recipes.stats_rows(path=str(small)).encode()) == ""

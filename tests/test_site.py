@@ -59,6 +59,19 @@ def test_gallery_pages_are_generated_not_written(site):
         assert "cnnviz" in site.html("en/" + page)
 
 
+@pytest.mark.parametrize("prefix", ["", "en/"])
+def test_a_gallery_page_says_when_its_image_was_shrunk_and_from_what(site, prefix):
+    """Grace Hopper's 600×512 photo is shrunk to 512×437 before every stage: its page says so
+    in its language and lists both shapes; the road, drawn at its size, says nothing of it."""
+    text = re.sub(r"<[^>]+>", "", site.html(prefix + "gallery/grace-hopper/"))
+    assert re.search(r"original\s+\(600, 512\)", text)  # the table's rows: the file's shape,
+    assert re.search(r"input\s+\(512, 437\)", text)  # then the shape every stage starts from
+    assert ("512픽셀이 되도록" if not prefix else "until that side is 512 pixels") in text
+    road = re.sub(r"<[^>]+>", "", site.html(prefix + "gallery/road/"))
+    assert "INTER_AREA" not in road
+    assert "original" not in road
+
+
 @pytest.mark.parametrize(("page", "language"), BOTH)
 def test_every_image_resolves_and_has_alt_text_in_the_page_language(site, page, language):
     """Each <img> points at a file of the site; its alt text is non-empty, Korean on ko pages."""
