@@ -684,3 +684,25 @@ def test_each_build_forgets_materials_last_search_index():
             SimpleNamespace(plugins={"material/search": SimpleNamespace()})
         )
     upstream.forget_last_search_index(SimpleNamespace(plugins={}))  # no search: nothing to do
+
+
+def test_under_dirty_only_an_edit_of_markdown_keeps_the_code_stamp(tmp_path):
+    """`--dirty` renders every page after any edit but of Markdown: a page's Markdown and
+    Python's own bytecode leave the stamp as it was; a lesson, an asset or mkdocs.yml change
+    it."""
+    from cnnviz.site import serve
+
+    for name in ("docs/conv.ko.md", "docs/lessons/conv.py", "docs/assets/a.css", "mkdocs.yml"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("1", encoding="utf-8")
+    (tmp_path / "cnnviz").mkdir()
+    (tmp_path / "gen").mkdir()
+    first = serve.code_stamp(tmp_path)
+    (tmp_path / "docs" / "conv.ko.md").write_text("a new sentence", encoding="utf-8")
+    (tmp_path / "cnnviz" / "__pycache__").mkdir()
+    (tmp_path / "cnnviz" / "__pycache__" / "x.pyc").write_bytes(b"\0")
+    assert serve.code_stamp(tmp_path) == first
+    for name in ("docs/lessons/conv.py", "docs/assets/a.css", "mkdocs.yml"):
+        before = serve.code_stamp(tmp_path)
+        (tmp_path / name).write_text("12", encoding="utf-8")
+        assert serve.code_stamp(tmp_path) != before, name

@@ -188,7 +188,11 @@ def code_stamp(project: Path) -> tuple[tuple[str, int, int], ...]:
     (:func:`render_every_page`)."""
     found = [project / "mkdocs.yml"]
     for folder in ("docs", "cnnviz", "gen"):
-        found += [path for path in (project / folder).rglob("*") if path.suffix != ".md"]
+        found += [
+            path
+            for path in (project / folder).rglob("*")
+            if path.suffix != ".md" and "__pycache__" not in path.parts  # Python's, not ours
+        ]
     stamp = []
     for path in found:
         try:
