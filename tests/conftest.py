@@ -123,13 +123,39 @@ def build_site(folder: Path) -> None:
     (folder / "port").write_text(str(port), encoding="ascii")
 
 
+class SiteHandler(QuietHandler):
+    """Serves the built site. A sitemap names the port the build was made for; where this
+    server listens on another (another xdist worker holds that one), it is served naming this
+    server's port, as a host serves the site at its own address. Material's language switcher
+    looks the page up in the sitemap, keeping the port it names, and goes to the language's
+    home page when it is not found there."""
+
+    def do_GET(self) -> None:
+        built, port = self.server.built_port, self.server.server_address[1]
+        if built == port or not self.path.partition("?")[0].endswith("sitemap.xml"):
+            super().do_GET()
+            return
+        try:
+            body = Path(self.translate_path(self.path)).read_bytes()
+        except OSError:
+            self.send_error(404)
+            return
+        body = body.replace(f"127.0.0.1:{built}/".encode(), f"127.0.0.1:{port}/".encode())
+        self.send_response(200)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
 def serve(www: Path, port: int) -> QuietServer:
     """Serve ``www`` on ``port``, or on a free port when another worker holds that one."""
-    handler = functools.partial(QuietHandler, directory=str(www))
+    handler = functools.partial(SiteHandler, directory=str(www))
     try:
         server = QuietServer(("127.0.0.1", port), handler)
     except OSError:
         server = QuietServer(("127.0.0.1", free_port()), handler)
+    server.built_port = port
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 
