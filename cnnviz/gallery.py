@@ -177,16 +177,17 @@ def gallery_files(
             complete = made and image.problem is None
             kind = "image" if complete else "missing"
             name = strings["names"].get(image.sample, image.name) if image.sample else image.name
+            rows = results.get(f"gallery/{image.slug}/rows.md", b"").decode()
             files[f"gallery/{image.slug}.{language}.md"] = _fill(
                 templates[f"gallery-{kind}.{language}.md"],
                 title=title_value(name),
                 heading=markdown_text(name),
                 origin=strings["sample" if image.sample else "file"],
                 scale=strings["robust" if _is_photo(image) else "peak"],
-                size=_shrunk(strings["shrunk"], results.get(f"gallery/{image.slug}/rows.md", b"")),
+                size=_shrunk(strings["shrunk"], rows),
                 alt=alt_text(name),
                 slug=image.slug,
-                rows=results.get(f"gallery/{image.slug}/rows.md", b"").decode().rstrip("\n"),
+                rows=rows.rstrip("\n"),
             ).encode()
             cards.append(_card(image, name, strings["preview"], complete))
         index = templates[f"gallery-index.{language}.md"]
@@ -203,17 +204,15 @@ def _card(image: GalleryImage, name: str, preview: str, with_thumbnail: bool) ->
     return f"-   [![{alt}]({image.slug}/thumbnail.png)]({link})\n\n    {title}"
 
 
-_SHAPE_ROW = re.compile(r"^\| `(original|input)` \| +\| `(\([0-9, ]+\))`", re.M)
+_INPUT_SHAPE = re.compile(r"^\| `input` \| +\| `\((\d+), (\d+)\)`", re.M)
 
 
-def _shrunk(sentence: str, rows: bytes) -> str:
+def _shrunk(sentence: str, rows: str) -> str:
     """Say that the image was shrunk, and to what longer side, when its table lists the file's
     own shape (``original``) before the input's; otherwise nothing."""
-    shapes = dict(_SHAPE_ROW.findall(rows.decode()))
-    if "original" not in shapes:
+    if "| `original` |" not in rows or not (shape := _INPUT_SHAPE.search(rows)):
         return ""
-    side = max(int(number) for number in re.findall(r"[0-9]+", shapes["input"]))
-    return sentence.format(side=side)
+    return sentence.format(side=max(map(int, shape.groups())))
 
 
 def _is_photo(image: GalleryImage) -> bool:

@@ -469,8 +469,15 @@ def _markdown(text: str) -> NotebookNode:
 
 
 def _code(text: str) -> NotebookNode:
-    cell = {"cell_type": "code", "metadata": {}, "source": text, "outputs": []}
-    return nbformat.from_dict({**cell, "execution_count": None})
+    return nbformat.from_dict(
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "source": text,
+            "outputs": [],
+            "execution_count": None,
+        }
+    )
 
 
 def validate(document: Mapping[str, Any], where: str) -> None:

@@ -24,7 +24,8 @@ from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
 from . import figures, layers, lessons, samples
-from .images import load_gray
+from .headers import image_size
+from .images import MAX_SIDE, load_gray
 from .kernels import FILTER_LABELS, FILTER_SETS, PRESETS
 from .stages import STAGES
 
@@ -469,8 +470,10 @@ def _original_row(sample: str | None, path: str | None, image: NDArray[np.floati
     file = path if sample is None else samples.sample_path(sample)
     if file is None:  # a drawn sample, made at its size
         return []
-    original = load_gray(file, max_side=sys.maxsize)
-    return [_stat_row("original", "", original)] if original.shape != image.shape else []
+    size = image_size(file)  # its header alone: most files are not shrunk
+    if max(size.width, size.height) <= MAX_SIDE:
+        return []
+    return [_stat_row("original", "", load_gray(file, max_side=sys.maxsize))]
 
 
 def _stat_row(stage: str, label: str, values: NDArray[np.floating]) -> str:

@@ -257,5 +257,5 @@ def test_the_table_of_a_shrunk_image_lists_the_files_shape_first(tmp_path):
     assert rows[1].startswith("| `input` |  | `(219, 512)` |")
     assert "`original`" not in recipes.stats_rows(path=str(small))
     said = "{side}"
-    assert gallery._shrunk(said, "\n".join(rows).encode()) == "512"
-    assert gallery._shrunk(said, recipes.stats_rows(path=str(small)).encode()) == ""
+    assert gallery._shrunk(said, "\n".join(rows)) == "512"
+    assert gallery._shrunk(said, recipes.stats_rows(path=str(small))) == ""

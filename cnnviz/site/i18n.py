@@ -134,7 +134,7 @@ def split_search_index(config, i18n, earlier: dict[str, list[dict]] | None = Non
 
 
 def _entries_of_other_pages(earlier: list[dict], docs: list[dict]) -> list[dict]:
-    """The entries of ``earlier`` whose page is not among ``docs``'."""
+    """The entries of ``earlier`` whose page is not among those of ``docs``."""
     rendered = {doc["location"].partition("#")[0] for doc in docs}
     return [doc for doc in earlier if doc["location"].partition("#")[0] not in rendered]
 

@@ -77,17 +77,19 @@ class CnnvizPlugin(BasePlugin):
             upstream.check_versions()
             self._clean_up_after_killed_builds(config)
             self.state = SiteBuild(self.project, site_lock)
-            languages = config.plugins.get("i18n")
-            if self.dirty and languages is not None:  # it renders only the pages that changed
-                self.state.search_entries = i18n.search_entries(config, languages)
-            if self.dirty:
-                stamp = serve.code_stamp(self.project)
-                self.state.every_page = stamp != self.code_stamp
-                self.code_stamp = stamp
+            if self.dirty:  # it renders only the pages whose Markdown changed, unless told
+                self._start_dirty_build(config)
         except BaseException:
             site_lock.release(force=True)
             raise
         return config
+
+    def _start_dirty_build(self, config):
+        stamp = serve.code_stamp(self.project)
+        self.state.every_page = stamp != self.code_stamp
+        self.code_stamp = stamp
+        if (languages := config.plugins.get("i18n")) is not None:
+            self.state.search_entries = i18n.search_entries(config, languages)
 
     def _configure(self, config):
         pages.gallery_nav(config)

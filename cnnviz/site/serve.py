@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import stat
 import threading
 import time
 import traceback
@@ -199,7 +200,7 @@ def code_stamp(project: Path) -> tuple[tuple[str, int, int], ...]:
             info = path.stat()
         except OSError:  # removed meanwhile: the next look sees it gone
             continue
-        if not path.is_dir():
+        if not stat.S_ISDIR(info.st_mode):
             stamp.append((str(path.relative_to(project)), info.st_mtime_ns, info.st_size))
     return tuple(sorted(stamp))
 
