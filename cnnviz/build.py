@@ -15,6 +15,7 @@ and the second pass costs only its writes.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -42,14 +43,19 @@ class Build:
 
     Args:
         root: The project's folder (the one holding ``mkdocs.yml``).
+        composed: What an earlier build's scripts composed (:attr:`composed`), to be reused
+            where the results and what compose reads are the same; only for a build whose
+            code is the earlier one's (`mkdocs serve` after an edit of Markdown alone).
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, composed: Mapping[str, tuple] | None = None) -> None:
         self.root = Path(root)
         self.store = Store((self.root / CACHE).resolve())
         self.kept: dict[str, bytes] = {}
         self.stale: dict[str, str] = {}  # target of a kept file -> its recipe's failure
         self._produced: dict[str, tuple[str, dict[str, bytes], Report]] = {}
+        self.composed: dict[str, tuple] = dict(composed or {})  # each script's last compose
+        self.sizes: dict[str, tuple[int, int]] = {}  # each PNG written: its width and height
 
     def generate(
         self,
@@ -61,6 +67,7 @@ class Build:
         compose: Callable[[dict[str, bytes]], Mapping[str, bytes]] | None = None,
         problems: Iterable[str] = (),
         keep: Mapping[str, bytes] | None = None,
+        compose_key: str = "",
     ) -> None:
         """Produce a gen script's results, log them, and write its files: the scripts' tail.
 
@@ -82,12 +89,17 @@ class Build:
                 each with what such a file holds when its recipe failed and nothing good was
                 ever computed, e.g. ``{"lessons/": b"{}\\n"}``. While such a recipe fails,
                 :attr:`stale` holds the failure's line under the file's target.
+            compose_key: What compose reads besides the results (e.g. a digest of the pages
+                the notebooks are made from). With the jobs and their results it names what
+                compose makes, which is made once: static-i18n's pass for the second language,
+                and a rebuild under `mkdocs serve` after an edit of other Markdown, write the
+                files composed before.
         """
         results, report, repeat = self._results(name, jobs)
         for line in [*([] if repeat else problems), *report.errors()]:
             log.error("cnnviz: %s", line)
         log.info("cnnviz %s: %s", name, report.summary())
-        files = dict(compose(results) if compose else results)
+        files = self._compose(name, jobs, results, compose, compose_key)
         kept = keep or {}
         failed = dict(report.failures)
         for job in jobs:
@@ -96,8 +108,42 @@ class Build:
                 self.kept[job.target] = files.pop(job.target, kept[prefix])
                 self._mark_stale(job.target, job.target in report.stale, failed.get(job.target))
         for target, data in files.items():
+            if target.endswith(".png"):
+                self.sizes[target] = _png_size(data)
             with open_file(target, "wb") as file:
                 file.write(data)
+
+    def _compose(self, name, jobs, results, compose, compose_key) -> dict[str, bytes]:
+        # The notebooks' compose took 0.2 s of each pass (2026-12-06): twice a build, and in
+        # every rebuild under `mkdocs serve`.
+        if compose is None:
+            return dict(results)
+        digest = hashlib.sha256(_signature(jobs).encode() + b"\0" + compose_key.encode())
+        for target in sorted(results):
+            digest.update(target.encode() + b"\0" + hashlib.sha256(results[target]).digest())
+        key = digest.hexdigest()
+        if self.composed.get(name, (None,))[0] != key:
+            self.composed[name] = (key, dict(compose(results)))
+        return dict(self.composed[name][1])
+
+    def page_inputs(self) -> str:
+        """A digest of all a page takes from this build but its own Markdown: the lessons'
+        outputs and failures, the size of each PNG written, and the library code that makes a
+        lesson's page (:data:`PAGE_CODE`, with all it calls). Under `mkdocs serve`, after an
+        edit of the library alone, only a change of it renders every page."""
+        from .deps import CodeIndex, fingerprint
+
+        memo = f"code-{fingerprint()}"
+        code = CodeIndex(known=self.store.memo(memo))
+        record = {
+            "kept": {target: data.decode("utf-8", "replace") for target, data in self.kept.items()},
+            "stale": self.stale,
+            "sizes": self.sizes,
+            "code": code.digest(list(PAGE_CODE)),
+        }
+        if code.learned:
+            self.store.save_memo(memo, code.digests)
+        return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
 
     def _mark_stale(self, target: str, stale: bool, message: str | None) -> None:
         if not stale:
@@ -108,7 +154,7 @@ class Build:
     def _results(self, name: str, jobs: Sequence[Job]) -> tuple[dict[str, bytes], Report, bool]:
         """The script's results and report, and whether this build already produced them (a
         further language's pass of static-i18n), in which case nothing is said twice."""
-        signature = json.dumps([[job.target, job.recipe, job.params] for job in jobs], default=str)
+        signature = _signature(jobs)
         earlier = self._produced.get(name)
         if earlier is not None and earlier[0] == signature:
             return earlier[1], earlier[2].repeated(), True
@@ -135,6 +181,31 @@ class Build:
         """Let go of what the build holds: the render workers exit (again, if they had)."""
         close_pool()
         self._produced.clear()
+        self.sizes.clear()
+
+
+def _signature(jobs: Sequence[Job]) -> str:
+    return json.dumps([[job.target, job.recipe, job.params] for job in jobs], default=str)
+
+
+PAGE_CODE = (
+    ("lessons", "lesson_names"),
+    ("lessons", "read_lesson"),
+    ("lessons", "page_markdown"),
+    ("headers", "image_size"),
+)
+"""What the site plugin calls of the library as it makes a page (cnnviz/site/pages.py)."""
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    from .errors import ImageError
+    from .headers import image_size
+
+    try:
+        size = image_size(data)
+    except ImageError:
+        return (0, 0)  # not a picture: the page shows it unsized, as before
+    return (size.width, size.height)
 
 
 def cache_max_mb(extra: Mapping[str, Any]) -> float:

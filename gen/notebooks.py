@@ -8,6 +8,7 @@ images the lessons read are also served alone, from `notebooks/images/`, where a
 downloaded without its zip fetches them when the site has a public address.
 """
 
+import hashlib
 import logging
 import tomllib
 from pathlib import Path
@@ -32,6 +33,13 @@ parsed = [lessons.read_lesson(name) for name in lessons.lesson_names()]
 names = sorted({name for lesson in parsed for name in lesson.files()})
 jobs = [Job(f"notebooks/images/{name}", "sample_file", {"file_name": name}) for name in names]
 site = notebooks.public_address(config.site_url)  # never the build's own 127.0.0.1
+pages = {  # each language's page of each lesson, which its notebook is made from
+    language: {
+        lesson.name: (ROOT / "docs" / f"{lesson.name}.{language}.md").read_text("utf-8")
+        for lesson in parsed
+    }
+    for language in i18n.build_languages
+}
 
 
 def _readable(lesson, page):
@@ -50,15 +58,11 @@ def compose(results):
     images = {job.target.rpartition("/")[2]: results.get(job.target, b"") for job in jobs}
     for language in i18n.build_languages:
         root = "" if language == i18n.default_language else f"{language}/"
-        pages = {
-            lesson.name: (ROOT / "docs" / f"{lesson.name}.{language}.md").read_text("utf-8")
-            for lesson in parsed
-        }
-        whole = [lesson for lesson in parsed if _readable(lesson, pages[lesson.name])]
+        whole = [lesson for lesson in parsed if _readable(lesson, pages[language][lesson.name])]
         written = notebooks.notebook_files(
             whole,
             language,
-            pages,
+            pages[language],
             strings[language],
             images,
             drawn_by=drawn_by,
@@ -69,4 +73,7 @@ def compose(results):
     return files
 
 
-current_build().generate("notebooks", jobs, log, mkdocs_gen_files.open, compose=compose)
+read = hashlib.sha256(repr([sorted(pages.items()), site]).encode()).hexdigest()
+current_build().generate(
+    "notebooks", jobs, log, mkdocs_gen_files.open, compose=compose, compose_key=read
+)

@@ -92,6 +92,49 @@ def test_generate_writes_what_compose_makes_of_the_results(fresh_build, log):
     assert site.files == {"page.md": b"['figures/relu-curve.png']"}
 
 
+def test_the_second_language_pass_writes_what_the_first_composed(fresh_build, log):
+    """static-i18n's pass for the second language writes the files the first composed from the
+    same results, without composing them again; other jobs are composed afresh."""
+    calls = []
+
+    def compose(results):
+        calls.append(sorted(results))
+        return {"page.md": str(sorted(results)).encode()}
+
+    first, second, other = Site(), Site(), Site()
+    fresh_build.generate("gallery", JOBS[:1], log, first.open, compose=compose)
+    fresh_build.generate("gallery", JOBS[:1], log, second.open, compose=compose)
+    assert second.files == first.files == {"page.md": b"['figures/relu-curve.png']"}
+    assert len(calls) == 1
+    fresh_build.generate("gallery", JOBS[:2], log, other.open, compose=compose)
+    assert len(calls) == 2
+    assert other.files != first.files
+
+
+def test_a_build_with_the_same_code_reuses_what_the_last_composed(fresh_build, log):
+    """A build given the last one's compositions (`mkdocs serve`, after an edit of Markdown
+    alone) writes the same files without composing them, as long as the results and what
+    compose reads (its key) are the same; a new key composes afresh."""
+    calls = []
+
+    def compose(results):
+        calls.append(1)
+        return {"page.md": f"{sorted(results)} {len(calls)}".encode()}
+
+    first, again, edited = Site(), Site(), Site()
+    fresh_build.generate("gallery", JOBS[:1], log, first.open, compose=compose, compose_key="a")
+    later = build.Build(fresh_build.root, fresh_build.composed)
+    try:
+        later.generate("gallery", JOBS[:1], log, again.open, compose=compose, compose_key="a")
+        assert again.files == first.files
+        assert len(calls) == 1
+        later.generate("gallery", JOBS[:1], log, edited.open, compose=compose, compose_key="b")
+        assert len(calls) == 2
+        assert edited.files != first.files
+    finally:
+        later.close()
+
+
 def test_the_second_language_pass_reuses_the_first(fresh_build, log, caplog, monkeypatch):
     """static-i18n runs each script again for the second language: the same jobs get the
     first pass's results without running them, the failure is not logged again, the counts

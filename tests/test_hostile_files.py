@@ -264,7 +264,7 @@ def test_junk_named_png_is_refused_from_its_first_bytes_without_reading_the_rest
         file.truncate(200 * 2**20)
     tracemalloc.start()
     try:
-        key = jobs._input_digest({"path": str(junk)})
+        key = jobs._input_digest({"path": str(junk)}, {})
         with pytest.raises(ImageError) as caught:
             load_gray(junk)
         peak = tracemalloc.get_traced_memory()[1]

@@ -177,6 +177,88 @@ def test_serve_dirty_keeps_each_search_entry_once_through_rebuilds(tmp_path):
         server.stop()
 
 
+def test_serve_renders_only_what_an_edit_reaches_and_ends_as_a_whole_build(tmp_path):
+    """Under plain `mkdocs serve`: after a figure's colour changes in the library, the figure
+    is drawn again and no page is rendered; after a Markdown edit only that page is (and a
+    lesson page's edit reaches its notebook); after a lesson's code changes, every page is.
+    Then mkdocs.yml is touched, which builds everything afresh: that site holds the same
+    files, each with the same bytes (the search indexes with the same entries), as the one the
+    edits built."""
+    root = copy_project(tmp_path / "project")
+    server = Server(root)
+    try:
+        server.wait_for("Serving on")
+        old = server.get("figures/relu-curve.png")
+        edit(root / FIGURES, CURVE_COLOUR, 'color="#2b39c0"')
+        server.wait_for("Reloading browsers")
+        assert server.get("figures/relu-curve.png") != old
+        assert pages_rendered(newest_site(root)) == set()
+
+        about = root / "docs" / "about.ko.md"
+        about.write_text(about.read_text(encoding="utf-8") + "\n낱말 하나\n", encoding="utf-8")
+        server.wait_for("Reloading browsers")
+        assert pages_rendered(newest_site(root)) == {"about/index.html"}
+        assert "낱말 하나" in server.get("about/").decode()
+
+        lesson_page = root / "docs" / "conv.en.md"  # its notebook is made from it
+        lesson_page.write_text(lesson_page.read_text() + "\nA zebra word.\n", encoding="utf-8")
+        server.wait_for("Reloading browsers")
+        # about/ may render again: its Markdown was saved within a second of the last start
+        assert pages_rendered(newest_site(root)) - {"about/index.html"} == {"en/conv/index.html"}
+        assert b"A zebra word." in server.get("en/notebooks/conv.ipynb")
+        assert b"A zebra word." not in server.get("notebooks/conv.ipynb")
+
+        edit(root / "docs" / "lessons" / "relu.py", 'print(f"f{i + 1}"', 'print(f"zq{i + 1}"')
+        server.wait_for("Reloading browsers")
+        site = newest_site(root)
+        every = {path.relative_to(site).as_posix() for path in site.rglob("index.html")}
+        assert pages_rendered(site) == {
+            page for page in every if not page.removeprefix("en/").startswith("gallery/")
+        }
+        assert b"zq1" in server.get("en/relu/")
+
+        (root / "mkdocs.yml").touch()
+        server.wait_for("Reloading browsers")
+        whole = newest_site(root)
+        assert whole != site
+        assert same_site(site, whole)
+    finally:
+        server.stop()
+
+
+def newest_site(root: Path) -> Path:
+    """The folder of the server's latest rebuild."""
+    (server,) = [path for path in (root / ".cache" / "last-good").iterdir() if path.is_dir()]
+    return max((path for path in server.iterdir()), key=lambda path: int(path.name))
+
+
+def pages_rendered(site: Path) -> set[str]:
+    """The pages of a rebuild's folder written by the rebuild itself, those newer than the date
+    every file copied from the served site was given (its oldest file's), but the gallery's:
+    gen/gallery.py writes them afresh for every build, so MkDocs renders them every time."""
+    pages = {path: path.stat().st_mtime for path in site.rglob("index.html")}
+    copied = min(path.stat().st_mtime for path in site.rglob("*") if path.is_file())
+    rendered = {path.relative_to(site).as_posix() for path, when in pages.items() if when > copied}
+    gallery = {page for page in rendered if page.removeprefix("en/").startswith("gallery/")}
+    assert "en/gallery/road/index.html" in gallery
+    return rendered - gallery
+
+
+def same_site(one: Path, other: Path) -> bool:
+    """Whether two built sites hold the same files with the same bytes, each search index
+    compared as its entries by location."""
+    files = {path.relative_to(one) for path in one.rglob("*") if path.is_file()}
+    assert files == {path.relative_to(other) for path in other.rglob("*") if path.is_file()}
+    for name in sorted(files):
+        mine, theirs = (one / name).read_bytes(), (other / name).read_bytes()
+        if name.name == "search_index.json":
+            mine, theirs = (json.loads(data) for data in (mine, theirs))
+            assert mine["config"] == theirs["config"], name
+            mine, theirs = ({doc["location"]: doc for doc in d["docs"]} for d in (mine, theirs))
+        assert mine == theirs, name
+    return True
+
+
 def entries(server: Server, language: str) -> dict[str, str]:
     """A language's search index as each location's text; a location listed twice fails."""
     docs = json.loads(server.get(f"{language}search/search_index.json"))["docs"]

@@ -274,6 +274,7 @@ class Closing:
 
     def __init__(self) -> None:
         self.closed = 0
+        self.plan = None  # not under `mkdocs serve`
 
     def close(self) -> None:
         self.closed += 1
@@ -502,7 +503,7 @@ def test_a_servers_folders_are_removed_once_its_server_has_ended(tmp_path):
 
     from filelock import FileLock
 
-    from cnnviz.site.serve import LAST_GOOD, ServedSite, fresh_folder
+    from cnnviz.site.serve import LAST_GOOD, ServedSite
 
     store = tmp_path / LAST_GOOD
     first = tmp_path / "mkdocs_site"
@@ -513,19 +514,18 @@ def test_a_servers_folders_are_removed_once_its_server_has_ended(tmp_path):
     running = FileLock(store / "2.lock")
     running.acquire()
     try:
-        assert fresh_folder(tmp_path) is None  # this process serves nothing yet
         served = ServedSite(store, first)
         assert not (store / "1").exists()
         assert not (store / "1.lock").exists()
         assert (store / "2" / "5").is_dir()
-        built = [fresh_folder(tmp_path) for _ in range(1)][0]
+        built = served.fresh()
         assert built.parent == store / str(os.getpid())
         assert served.publish() == built
-        second = fresh_folder(tmp_path)
+        second = served.fresh()
         assert served.publish() == second  # the first rebuild's folder is kept one more round
-        third = fresh_folder(tmp_path)
+        third = served.fresh()
         assert served.publish() == third
-        failed = fresh_folder(tmp_path)
+        failed = served.fresh()
         served.drop()
         served._sweeper.join()
         assert served.served == third
@@ -543,14 +543,15 @@ def test_a_servers_folders_are_removed_once_its_server_has_ended(tmp_path):
 def test_a_request_during_a_rebuild_is_answered_from_the_last_good_site(tmp_path):
     """While a rebuild is stopped half-way through writing its folder, a GET is answered, and
     from the last good site, not the half-written one; once the rebuild ends, the new site is
-    served; a rebuild that raises leaves the last good site served."""
+    served; a rebuild that raises leaves the last good site served, as does one whose folder
+    cannot be made."""
     import os
     import threading
     import urllib.request
 
     from mkdocs.livereload import LiveReloadServer
 
-    from cnnviz.site.serve import fresh_folder, serve_last_good
+    from cnnviz.site.serve import Rebuilds, serve_last_good
 
     first = tmp_path / "mkdocs_site"
     first.mkdir()
@@ -560,7 +561,7 @@ def test_a_request_during_a_rebuild_is_answered_from_the_last_good_site(tmp_path
     outcome = {"raise": False}
 
     def builder():
-        folder = fresh_folder(tmp_path)
+        folder = rebuilds.pending.folder
         (folder / "index.html").write_text("<body>half")
         started.set()
         assert release.wait(60)
@@ -571,7 +572,9 @@ def test_a_request_during_a_rebuild_is_answered_from_the_last_good_site(tmp_path
     port = free_port()
     server = LiveReloadServer(builder, "127.0.0.1", port, str(first), polling_interval=0.05)
     server.watch(str(tmp_path / "docs"))
-    served = serve_last_good(server, tmp_path)
+    rebuilds = Rebuilds(tmp_path, dirty=False)
+    serve_last_good(server, rebuilds)
+    served = rebuilds.folders
     thread = threading.Thread(target=server.serve, daemon=True)
 
     def get() -> str:
@@ -613,6 +616,17 @@ def test_a_request_during_a_rebuild_is_answered_from_the_last_good_site(tmp_path
             deadline.wait(0.05)
         assert served.newest() == served.served
         assert "new" in get()
+
+        planned = threading.Event()
+
+        def disk_full():
+            planned.set()
+            raise OSError(28, "No space left on device")
+
+        rebuilds.plan = disk_full  # the copy of the served site fails: still one line
+        (tmp_path / "docs" / "page.md").write_text(str(os.urandom(8)))
+        assert planned.wait(60)
+        assert "new" in get()  # answered, not held for good
     finally:
         release.set()
         server.shutdown()
@@ -624,7 +638,7 @@ def test_the_server_looks_for_changed_files_every_tenth_of_a_second(tmp_path):
     """Every watch, made before `on_serve` or after it, polls at serve.POLL_INTERVAL."""
     from mkdocs.livereload import LiveReloadServer
 
-    from cnnviz.site.serve import POLL_INTERVAL, serve_last_good
+    from cnnviz.site.serve import POLL_INTERVAL, Rebuilds, serve_last_good
 
     (tmp_path / "site").mkdir()
     (tmp_path / "docs").mkdir()
@@ -633,15 +647,16 @@ def test_the_server_looks_for_changed_files_every_tenth_of_a_second(tmp_path):
     served = None
     try:
         server.watch(str(tmp_path / "docs"))
-        served = serve_last_good(server, tmp_path)
+        served = Rebuilds(tmp_path, dirty=False)
+        serve_last_good(server, served)
         server.watch(str(tmp_path / "code"))
         timeouts = [emitter.timeout for emitter in server.observer.emitters]
         assert timeouts == [POLL_INTERVAL, POLL_INTERVAL]
         assert POLL_INTERVAL < 0.5
     finally:
         server.server_close()
-        if served is not None:
-            served.discard()
+        if served is not None and served.folders is not None:
+            served.folders.discard()
 
 
 def test_a_template_is_compiled_once_per_version_of_its_source(tmp_path):
@@ -686,23 +701,142 @@ def test_each_build_forgets_materials_last_search_index():
     upstream.forget_last_search_index(SimpleNamespace(plugins={}))  # no search: nothing to do
 
 
-def test_under_dirty_only_an_edit_of_markdown_keeps_the_code_stamp(tmp_path):
-    """`--dirty` renders every page after any edit but of Markdown: a page's Markdown and
-    Python's own bytecode leave the stamp as it was; a lesson, an asset or mkdocs.yml change
-    it."""
+def test_what_changed_names_the_least_a_rebuild_must_redo(tmp_path):
+    """A Markdown edit, Python's bytecode or an editor's hidden file: Markdown at most. The
+    library's modules: library. A lesson, an asset or the site plugin: code. mkdocs.yml, a gen
+    script, the theme, a file added or removed, or no build yet: layout."""
     from cnnviz.site import serve
+    from cnnviz.site.serve import Change
 
-    for name in ("docs/conv.ko.md", "docs/lessons/conv.py", "docs/assets/a.css", "mkdocs.yml"):
+    names = (
+        "docs/conv.ko.md",
+        "docs/lessons/conv.py",
+        "docs/assets/a.css",
+        "cnnviz/site/pages.py",
+        "cnnviz/layers.py",
+        "gen/lesson.py",
+        "gen/theme/main.html",
+        "mkdocs.yml",
+    )
+    for name in names:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("1", encoding="utf-8")
-    (tmp_path / "cnnviz").mkdir()
-    (tmp_path / "gen").mkdir()
-    first = serve.code_stamp(tmp_path)
+    first = serve.input_stamp(tmp_path)
+    assert sorted(first) == sorted(names)
+    assert serve.what_changed(None, first) is Change.LAYOUT
+    assert serve.what_changed(first, serve.input_stamp(tmp_path)) is Change.MARKDOWN
     (tmp_path / "docs" / "conv.ko.md").write_text("a new sentence", encoding="utf-8")
     (tmp_path / "cnnviz" / "__pycache__").mkdir()
-    (tmp_path / "cnnviz" / "__pycache__" / "x.pyc").write_bytes(b"\0")
-    assert serve.code_stamp(tmp_path) == first
-    for name in ("docs/lessons/conv.py", "docs/assets/a.css", "mkdocs.yml"):
-        before = serve.code_stamp(tmp_path)
+    (tmp_path / "cnnviz" / "__pycache__" / "layers.pyc").write_bytes(b"\0")
+    (tmp_path / "docs" / ".conv.ko.md.swp").write_bytes(b"\0")
+    assert serve.what_changed(first, serve.input_stamp(tmp_path)) is Change.MARKDOWN
+    expected = {
+        **dict.fromkeys(names[1:4], Change.CODE),
+        names[4]: Change.LIBRARY,
+        **dict.fromkeys(names[5:], Change.LAYOUT),
+    }
+    for name, change in expected.items():
+        before = serve.input_stamp(tmp_path)
         (tmp_path / name).write_text("12", encoding="utf-8")
-        assert serve.code_stamp(tmp_path) != before, name
+        assert serve.what_changed(before, serve.input_stamp(tmp_path)) is change, name
+    before = serve.input_stamp(tmp_path)
+    (tmp_path / "docs" / "new.ko.md").write_text("new", encoding="utf-8")
+    assert serve.what_changed(before, serve.input_stamp(tmp_path)) is Change.LAYOUT
+    before = serve.input_stamp(tmp_path)
+    (tmp_path / "docs" / "assets" / "a.css").unlink()
+    assert serve.what_changed(before, serve.input_stamp(tmp_path)) is Change.LAYOUT
+
+
+def test_a_rebuild_starts_from_a_copy_of_the_served_site_unless_files_came_or_went(tmp_path):
+    """After a Markdown edit the rebuild's folder is a copy of the served site, each file dated
+    a second before the last good build began, built dirty; after a lesson edit, the same with
+    every page rendered; after a page is added, an empty folder and a whole build. A failed
+    build leaves the last good one what the next is compared with."""
+    import os
+
+    from cnnviz.site.serve import Rebuilds, ServedSite
+
+    page = tmp_path / "docs" / "about.ko.md"
+    lesson = tmp_path / "docs" / "lessons" / "conv.py"
+    for path in (page, lesson, tmp_path / "mkdocs.yml"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("1", encoding="utf-8")
+    served = tmp_path / "mkdocs_site"
+    (served / "about").mkdir(parents=True)
+    (served / "about" / "index.html").write_text("<p>1</p>", encoding="utf-8")
+    rebuilds = Rebuilds(tmp_path, dirty=False)
+    first = rebuilds.take()
+    assert (first.folder, first.dirty) == (None, False)
+    rebuilds.succeeded()
+    rebuilds.folders = ServedSite(tmp_path / "last-good", served)
+    try:
+        page.write_text("2", encoding="utf-8")
+        plan = rebuilds.plan()
+        assert (plan.dirty, plan.every_page) == (True, False)
+        copy = plan.folder / "about" / "index.html"
+        assert copy.read_text(encoding="utf-8") == "<p>1</p>"
+        assert os.stat(copy).st_mtime == first.started - 1.0
+        assert os.stat(copy).st_mtime < os.stat(page).st_mtime  # so MkDocs renders it
+        assert rebuilds.take() is plan
+        rebuilds.failed()
+        assert rebuilds.last_good is first
+        rebuilds.folders._sweeper.join()
+        assert not plan.folder.exists()  # the failed build's
+        lesson.write_text("2", encoding="utf-8")
+        plan = rebuilds.plan()
+        assert (plan.dirty, plan.every_page) == (True, True)
+        rebuilds.succeeded()
+        assert rebuilds.folders.served == plan.folder
+        assert rebuilds.last_good is plan
+        assert rebuilds.plan().every_page is False  # nothing changed since
+        rebuilds.succeeded()
+        (tmp_path / "docs" / "new.ko.md").write_text("new", encoding="utf-8")
+        plan = rebuilds.plan()
+        assert (plan.dirty, list(plan.folder.iterdir())) == (False, [])
+        rebuilds.succeeded()
+    finally:
+        rebuilds.folders.discard()
+
+
+def test_dirty_builds_make_serves_and_static_i18ns_builds_dirty_and_put_them_back(monkeypatch):
+    """Within `upstream.dirty_builds`, the build `mkdocs serve` calls and the one static-i18n's
+    nested builds call build dirty; MkDocs' warning about it is not logged, other lines are;
+    both are put back after, even when the build raises; if either no longer calls MkDocs'
+    build, it stops in one line."""
+    import logging
+
+    import mkdocs.commands.build as build_command
+    import mkdocs.commands.serve as serve_command
+    import mkdocs_static_i18n.plugin as i18n_plugin
+
+    calls = []
+
+    def fake_build(config, **options):
+        calls.append(options)
+        build_command.log.warning("A 'dirty' build is being performed, this will likely ...")
+        build_command.log.warning("another warning")
+
+    for module in (build_command, serve_command, i18n_plugin):
+        monkeypatch.setattr(module, "build", fake_build)
+    heard = []
+    handler = logging.Handler()
+    handler.emit = lambda record: heard.append(record.getMessage())
+    build_command.log.addHandler(handler)
+    try:
+        with upstream.dirty_builds():
+            serve_command.build("config", serve_url="http://127.0.0.1:8000/", dirty=False)
+            i18n_plugin.build("config", dirty=False)
+        assert calls == [{"serve_url": "http://127.0.0.1:8000/", "dirty": True}, {"dirty": True}]
+        assert heard == ["another warning", "another warning"]
+        with pytest.raises(RuntimeError), upstream.dirty_builds():
+            raise RuntimeError("the build failed")
+        assert serve_command.build is i18n_plugin.build is fake_build
+        serve_command.build("config", dirty=False)
+        assert calls[-1] == {"dirty": False}
+        assert heard[-2].startswith("A 'dirty' build")  # heard again
+        monkeypatch.setattr(i18n_plugin, "build", lambda config, **options: None)
+        with pytest.raises(PluginError, match="no longer call MkDocs' build"):
+            with upstream.dirty_builds():
+                pass
+    finally:
+        build_command.log.removeHandler(handler)

@@ -90,7 +90,7 @@ def localize_page(output: str, page, i18n) -> str:
 
 def search_entries(config, i18n) -> dict[str, list[dict]]:
     """Each language's search entries as the site folder holds them, read before this build
-    writes its index: under ``--dirty`` they give the entries of the pages it does not render.
+    writes its index: in a dirty build they give the entries of the pages it does not render.
     """
     entries = {}
     for language in i18n.build_languages:
@@ -106,8 +106,8 @@ def split_search_index(config, i18n, earlier: dict[str, list[dict]] | None = Non
     """Split static-i18n's merged search index into one per language, each with its settings,
     and give each further language's root a copy of the sitemap.
 
-    Each section is listed once, by its address. Under ``--dirty`` a build renders only the
-    pages that changed (and the generated ones): ``earlier`` (:func:`search_entries`) gives
+    Each section is listed once, by its address. A dirty build renders only the pages that
+    changed (and the generated ones): ``earlier`` (:func:`search_entries`) gives
     each language's entries for the other pages.
     """
     site = Path(config.site_dir)

@@ -12,8 +12,8 @@ other plugin's (the lightbox's page edits, static-i18n's files). Event prioritie
 - on_config 100: lock the site folder, import the cnnviz code afresh, check the settings and
   versions, clean up after killed builds; 0: the gallery's nav, after the other plugins.
 - on_files -50: adopt generated pages for static-i18n (-100); -100: end the rendering (after
-  gen-files ran the scripts); -101: give the generated pages their content back; -102: under
-  `--dirty`, after an edit of anything but Markdown, render every page.
+  gen-files ran the scripts); -101: give the generated pages their content back; -102: in a
+  dirty rebuild under `mkdocs serve`, after an edit of anything but Markdown, render every page.
 - on_post_page 10: narrow figures, before the lightbox; 0: every other page edit.
 - on_post_build -110: split the search index (after static-i18n, -100, merged it); -1000: end.
 """
@@ -49,8 +49,7 @@ class CnnvizPlugin(BasePlugin):
         self.command: str | None = None  # set on the process's first configuration only
         self.own_folder: locks.OwnFolder | None = None
         self.dirty = False
-        self.served: serve.ServedSite | None = None  # under `mkdocs serve`: the folders served
-        self.code_stamp: tuple | None = None  # under --dirty: what the last build was made from
+        self.rebuilds: serve.Rebuilds | None = None  # under `mkdocs serve`: each build's plan
 
     # 1. Start
 
@@ -68,26 +67,28 @@ class CnnvizPlugin(BasePlugin):
         self.project = Path(config.config_file_path).resolve().parent
         site_lock = locks.lock_site(self.project, config.site_dir)
         try:
-            # Under `mkdocs serve`, a rebuild writes a fresh folder while the last good one is
-            # served (cnnviz/site/serve.py).
-            if (folder := serve.fresh_folder(self.project)) is not None:
-                config.site_dir = str(folder)
+            plan = None
+            if self.command == "serve":  # each rebuild redoes what changed (cnnviz/site/serve.py)
+                if self.rebuilds is None:
+                    self.rebuilds = serve.Rebuilds(self.project, dirty=self.dirty)
+                plan = self.rebuilds.take()
+                if plan.folder is not None:
+                    config.site_dir = str(plan.folder)
             import_fresh_code()
             _check_settings(config)
             upstream.check_versions()
             self._clean_up_after_killed_builds(config)
-            self.state = SiteBuild(self.project, site_lock)
-            if self.dirty:  # it renders only the pages whose Markdown changed, unless told
-                self._start_dirty_build(config)
+            reusable = plan.reusable(self.rebuilds.last_good) if plan is not None else None
+            self.state = SiteBuild(self.project, site_lock, reusable)
+            self.state.plan = plan
+            if plan is not None and plan.dirty:  # it renders only the pages whose Markdown changed
+                self._start_dirty_build(config, plan)
         except BaseException:
             site_lock.release(force=True)
             raise
         return config
 
-    def _start_dirty_build(self, config):
-        stamp = serve.code_stamp(self.project)
-        self.state.every_page = stamp != self.code_stamp
-        self.code_stamp = stamp
+    def _start_dirty_build(self, config, plan):
         if (languages := config.plugins.get("i18n")) is not None:
             self.state.search_entries = i18n.search_entries(config, languages)
 
@@ -123,8 +124,11 @@ class CnnvizPlugin(BasePlugin):
 
     @event_priority(-102)  # every pass, once its pages are final
     def _render_every_page_after_a_code_edit(self, files, config):
-        if self.dirty and self.state.every_page:
-            serve.render_every_page(files)
+        if (plan := self.state.plan) is not None:
+            if plan.pages is None:  # the same for each language's pass
+                plan.pages = self.state.build.page_inputs()
+            if plan.renders_every_page():
+                serve.render_every_page(files)
         return files
 
     on_files = CombinedEvent(
@@ -174,6 +178,8 @@ class CnnvizPlugin(BasePlugin):
     @event_priority(-1000)  # after every other post-build step
     def _end_build(self, config):
         if not upstream.nested_i18n_build(config):
+            if self.state.plan is not None:  # for the next rebuild under `mkdocs serve`
+                self.state.plan.composed = self.state.build.composed
             self._close()
 
     on_post_build = CombinedEvent(_split_search_index, _end_build)
@@ -187,13 +193,13 @@ class CnnvizPlugin(BasePlugin):
             raise Abort(serve.one_line(error, project)) from error
 
     def on_serve(self, server, *, config, builder):
-        self.served = serve.serve_last_good(server, self.project, dirty=self.dirty)
+        serve.serve_last_good(server, self.rebuilds)
         return server
 
     def on_shutdown(self):
         self._close()
-        if self.served is not None:
-            self.served.discard()
+        if self.rebuilds is not None and self.rebuilds.folders is not None:
+            self.rebuilds.folders.discard()
         if self.own_folder is not None:
             self.own_folder.end()
 

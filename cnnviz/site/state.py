@@ -14,17 +14,18 @@ class SiteBuild:
     Args:
         project: The project's folder.
         site_lock: The site folder's lock, already held.
+        composed: What an earlier build's scripts composed, if this one runs the same code.
     """
 
-    def __init__(self, project: Path, site_lock: FileLock) -> None:
+    def __init__(self, project: Path, site_lock: FileLock, composed: dict | None = None) -> None:
         from cnnviz.build import Build  # after the fresh import of the library's code
 
         self.project = project
         self.site_lock = site_lock
-        self.build = Build(project)
+        self.build = Build(project, composed)
         self.generated: dict[str, str] = {}
-        self.search_entries: dict[str, list[dict]] = {}  # under --dirty: each language's last
-        self.every_page = True  # under --dirty: render every page, not only changed Markdown
+        self.search_entries: dict[str, list[dict]] = {}  # dirty: each language's last index
+        self.plan = None  # under `mkdocs serve`: how this build goes (cnnviz.site.serve.Rebuild)
 
     def close(self) -> None:
         """End the build: the workers exit and the site folder is free. Doing it twice is

@@ -10,7 +10,10 @@ written for. Nothing else in the project reads these packages' private parts or 
   temporary folder.
 - MkDocs: `mkdocs serve` rebuilds through `server.builder`, which `on_serve` hands over; its
   live-reload server answers from `root`, its error pages come from `error_handler`, and it
-  holds requests while `_visible_epoch` is behind `_wanted_epoch` (under `_epoch_cond`).
+  holds requests while `_visible_epoch` is behind `_wanted_epoch` (under `_epoch_cond`). Its
+  builder calls the `build` that `mkdocs.commands.serve` imported, as static-i18n's nested
+  builds call the one its plugin module imported; a dirty build logs a warning that starts
+  "A 'dirty' build".
 - Material: the markup the page edits look for (the article, the config script, the
   alternate links), and the two partials `gen/theme/partials/` overrides whole (search.html,
   footer.html), copied from this version with one change each. Under `--dirty` its search
@@ -41,7 +44,8 @@ log = logging.getLogger("mkdocs.plugins.cnnviz")
 WRITTEN_FOR = {
     "mkdocs": (
         "1.6.1",
-        "mkdocs serve's server.builder, root, error_handler and the epochs it holds requests by",
+        "mkdocs serve's server.builder, root, error_handler, the epochs it holds requests by, "
+        "and the build it calls",
     ),
     "mkdocs-material": (
         "9.8.1",
@@ -49,7 +53,8 @@ WRITTEN_FOR = {
     ),
     "mkdocs-static-i18n": (
         "1.3.1",
-        "its issue 263, generated pages dropped as 'Unhandled file case'; its nested builds",
+        "its issue 263, generated pages dropped as 'Unhandled file case'; its nested builds "
+        "and the build they call",
     ),
     "mkdocs-gen-files": ("0.6.1", "generated_by and its folder made with tempfile"),
     "mkdocs-glightbox": ("0.5.3", "its script tag in the head"),
@@ -205,6 +210,44 @@ def answering_during_rebuild(server) -> Iterator[None]:
     finally:
         with server._epoch_cond:
             server._wanted_epoch = wanted
+
+
+class _NoDirtyWarning(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(DIRTY_WARNING)
+
+
+DIRTY_WARNING = "A 'dirty' build"
+"""How MkDocs' warning about a dirty build starts: it is about `--dirty` typed by a user, who
+accepts stale navigation, not about a rebuild that renders every page a change reaches."""
+
+
+@contextmanager
+def dirty_builds() -> Iterator[None]:
+    """Within, `mkdocs serve`'s builder and static-i18n's nested builds build dirty: MkDocs
+    reads and renders only the pages whose built file is missing or older than their Markdown,
+    and copies only the static files newer than their copy. MkDocs' warning about it is not
+    logged."""
+    import mkdocs.commands.serve as serve_command
+    import mkdocs_static_i18n.plugin as i18n_plugin
+    from mkdocs.commands import build as build_command
+
+    build = build_command.build
+    if serve_command.build is not build or i18n_plugin.build is not build:
+        raise PluginError("cnnviz: mkdocs serve or static-i18n no longer call MkDocs' build")
+
+    def dirty(config, **options):
+        return build(config, **{**options, "dirty": True})
+
+    quiet = _NoDirtyWarning()
+    build_log = logging.getLogger("mkdocs.commands.build")
+    serve_command.build = i18n_plugin.build = dirty
+    build_log.addFilter(quiet)
+    try:
+        yield
+    finally:
+        serve_command.build = i18n_plugin.build = build
+        build_log.removeFilter(quiet)
 
 
 # Material
