@@ -703,8 +703,9 @@ def test_each_build_forgets_materials_last_search_index():
 
 def test_what_changed_names_the_least_a_rebuild_must_redo(tmp_path):
     """A Markdown edit, Python's bytecode or an editor's hidden file: Markdown at most. The
-    library's modules: library. A lesson, an asset or the site plugin: code. mkdocs.yml, a gen
-    script, the theme, a file added or removed, or no build yet: layout."""
+    library's modules: library. A lesson, an asset, the site plugin or a page's title (its
+    first heading, or its front matter's): code. mkdocs.yml, a gen script, the theme, a file
+    added or removed, or no build yet: layout."""
     from cnnviz.site import serve
     from cnnviz.site.serve import Change
 
@@ -725,7 +726,10 @@ def test_what_changed_names_the_least_a_rebuild_must_redo(tmp_path):
     assert sorted(first) == sorted(names)
     assert serve.what_changed(None, first) is Change.LAYOUT
     assert serve.what_changed(first, serve.input_stamp(tmp_path)) is Change.MARKDOWN
+    (tmp_path / "docs" / "about.ko.md").write_text("# About\n\nText.\n", encoding="utf-8")
+    first = serve.input_stamp(tmp_path)
     (tmp_path / "docs" / "conv.ko.md").write_text("a new sentence", encoding="utf-8")
+    (tmp_path / "docs" / "about.ko.md").write_text("# About\n\nMore text.\n", encoding="utf-8")
     (tmp_path / "cnnviz" / "__pycache__").mkdir()
     (tmp_path / "cnnviz" / "__pycache__" / "layers.pyc").write_bytes(b"\0")
     (tmp_path / "docs" / ".conv.ko.md.swp").write_bytes(b"\0")
@@ -739,6 +743,10 @@ def test_what_changed_names_the_least_a_rebuild_must_redo(tmp_path):
         before = serve.input_stamp(tmp_path)
         (tmp_path / name).write_text("12", encoding="utf-8")
         assert serve.what_changed(before, serve.input_stamp(tmp_path)) is change, name
+    for title in ("# About this site\n\nMore text.\n", "---\ntitle: About\n---\n# About\n"):
+        before = serve.input_stamp(tmp_path)
+        (tmp_path / "docs" / "about.ko.md").write_text(title, encoding="utf-8")
+        assert serve.what_changed(before, serve.input_stamp(tmp_path)) is Change.CODE, title
     before = serve.input_stamp(tmp_path)
     (tmp_path / "docs" / "new.ko.md").write_text("new", encoding="utf-8")
     assert serve.what_changed(before, serve.input_stamp(tmp_path)) is Change.LAYOUT

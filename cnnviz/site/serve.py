@@ -21,7 +21,8 @@ project's inputs are stamped (:func:`input_stamp`) and compared with the last go
 
 - Markdown edited, nothing else: the fresh folder starts as a copy of the served one, each file
   dated when the last good build began, and MkDocs builds dirty, rendering only the pages whose
-  Markdown is newer. (When every rebuild rendered every page of both languages, a Markdown
+  Markdown is newer. A page whose title changed renders every page, as each page's navigation
+  names it. (When every rebuild rendered every page of both languages, a Markdown
   edit was served 3.3 s after the save, `make bench-serve`, 2026-12-06.)
 - The library edited too (`cnnviz/*.py`): the same, and once the gen scripts have run, every
   page renders if anything a page takes from the build changed (a lesson's outputs, a figure's
@@ -80,11 +81,12 @@ SITE_WIDE = ("mkdocs.yml", "gen/")
 """Inputs whose edit builds everything afresh: the settings, the gen scripts and the theme."""
 
 
-def input_stamp(project: Path) -> dict[str, tuple[int, int]]:
+def input_stamp(project: Path) -> dict[str, tuple]:
     """Every file a page is made from: the docs (lessons, assets and gallery included), the
     library, the gen scripts and theme, and `mkdocs.yml`, each as its modification time and
-    size, keyed by its path from the project. Hidden files (an editor's swap files, which
-    MkDocs leaves out of the site too) and Python's `__pycache__` are not inputs."""
+    size, and a Markdown page also with its title (:func:`title_line`), keyed by its path from
+    the project. Hidden files (an editor's swap files, which MkDocs leaves out of the site too)
+    and Python's `__pycache__` are not inputs."""
     found = [project / "mkdocs.yml"]
     for folder in ("docs", "cnnviz", "gen"):
         for top, folders, names in os.walk(project / folder):
@@ -97,21 +99,42 @@ def input_stamp(project: Path) -> dict[str, tuple[int, int]]:
         except OSError:  # removed meanwhile: the next look sees it gone
             continue
         stamp[path.relative_to(project).as_posix()] = (info.st_mtime_ns, info.st_size)
+        if path.suffix == ".md":
+            stamp[path.relative_to(project).as_posix()] += (title_line(path),)
     return stamp
+
+
+def title_line(page: Path) -> str | None:
+    """The line a Markdown page's title comes from: its front matter's `title:`, else its first
+    `# ` heading; None if it has neither, or cannot be read (the build will say why)."""
+    try:
+        lines = page.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if lines and lines[0].strip() == "---":
+        end = next((n for n, line in enumerate(lines[1:], 1) if line.strip() == "---"), 0)
+        found = [line for line in lines[1:end] if line.startswith("title:")]
+        if found:
+            return found[0]
+    return next((line.rstrip() for line in lines if line.startswith("# ")), None)
 
 
 def what_changed(before: dict | None, now: dict) -> Change:
     """The least a rebuild must redo, from the last good build's inputs (None: no build yet)
-    to today's, both :func:`input_stamp`."""
+    to today's, both :func:`input_stamp`. A Markdown page whose title changed counts as code:
+    every page's navigation names it."""
     if before is None or before.keys() != now.keys():
         return Change.LAYOUT
     edited = [path for path, stamp in now.items() if before[path] != stamp]
     if any(path.startswith(SITE_WIDE) for path in edited):
         return Change.LAYOUT
     code = [path for path in edited if not path.endswith(".md")]
-    if not code:
+    retitled = [
+        path for path in edited if path.endswith(".md") and before[path][2:] != now[path][2:]
+    ]
+    if not code and not retitled:
         return Change.MARKDOWN
-    if all(path.count("/") == 1 and path.startswith("cnnviz/") for path in code):
+    if not retitled and all(path.count("/") == 1 and path.startswith("cnnviz/") for path in code):
         return Change.LIBRARY  # cnnviz/*.py, whose functions the build knows (cnnviz.deps)
     return Change.CODE
 
@@ -134,7 +157,7 @@ class Rebuild:
             next build reuses it if it changed nothing but Markdown, and so runs the same code.
     """
 
-    inputs: dict[str, tuple[int, int]] = field(repr=False)
+    inputs: dict[str, tuple] = field(repr=False)
     started: float
     folder: Path | None = None
     dirty: bool = False
