@@ -23,6 +23,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import IO, Any
 
+from .headers import png_size
 from .jobs import Job, Report, run_jobs
 from .settings import read_settings
 from .store import Pruned, Store
@@ -55,7 +56,7 @@ class Build:
         self.stale: dict[str, str] = {}  # target of a kept file -> its recipe's failure
         self._produced: dict[str, tuple[str, dict[str, bytes], Report]] = {}
         self.composed: dict[str, tuple] = dict(composed or {})  # each script's last compose
-        self.sizes: dict[str, tuple[int, int]] = {}  # each PNG written: its width and height
+        self.sizes: dict[str, tuple[int, int] | None] = {}  # each PNG written: its size
 
     def generate(
         self,
@@ -109,7 +110,7 @@ class Build:
                 self._mark_stale(job.target, job.target in report.stale, failed.get(job.target))
         for target, data in files.items():
             if target.endswith(".png"):
-                self.sizes[target] = _png_size(data)
+                self.sizes[target] = png_size(data)
             with open_file(target, "wb") as file:
                 file.write(data)
 
@@ -131,18 +132,17 @@ class Build:
         outputs and failures, the size of each PNG written, and the library code that makes a
         lesson's page (:data:`PAGE_CODE`, with all it calls). Under `mkdocs serve`, after an
         edit of the library alone, only a change of it renders every page."""
-        from .deps import CodeIndex, fingerprint
+        from .jobs import remembered_code
 
-        memo = f"code-{fingerprint()}"
-        code = CodeIndex(known=self.store.memo(memo))
-        record = {
-            "kept": {target: data.decode("utf-8", "replace") for target, data in self.kept.items()},
-            "stale": self.stale,
-            "sizes": self.sizes,
-            "code": code.digest(list(PAGE_CODE)),
-        }
-        if code.learned:
-            self.store.save_memo(memo, code.digests)
+        with remembered_code(self.store) as code:
+            record = {
+                "kept": {
+                    target: data.decode("utf-8", "replace") for target, data in self.kept.items()
+                },
+                "stale": self.stale,
+                "sizes": self.sizes,
+                "code": code.digest(list(PAGE_CODE)),
+            }
         return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
 
     def _mark_stale(self, target: str, stale: bool, message: str | None) -> None:
@@ -195,17 +195,6 @@ PAGE_CODE = (
     ("headers", "image_size"),
 )
 """What the site plugin calls of the library as it makes a page (cnnviz/site/pages.py)."""
-
-
-def _png_size(data: bytes) -> tuple[int, int]:
-    from .errors import ImageError
-    from .headers import image_size
-
-    try:
-        size = image_size(data)
-    except ImageError:
-        return (0, 0)  # not a picture: the page shows it unsized, as before
-    return (size.width, size.height)
 
 
 def cache_max_mb(extra: Mapping[str, Any]) -> float:

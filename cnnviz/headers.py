@@ -26,6 +26,15 @@ class ImageSize(NamedTuple):
     height: int
 
 
+def png_size(data: bytes) -> tuple[int, int] | None:
+    """A PNG's width and height, from its bytes; None for anything else, or a broken PNG."""
+    try:
+        size = image_size(data)
+    except ImageError:
+        return None
+    return (size.width, size.height) if size.format == "PNG" else None
+
+
 def image_size(image: bytes | str | Path, *, source: str | Path | None = None) -> ImageSize:
     """Read an image's format and size from its header, and check its structure is whole.
 

@@ -27,7 +27,8 @@ import json
 import os
 import platform
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -152,6 +153,25 @@ def job_key(job: Job, code: CodeIndex | None = None, read: dict | None = None) -
     return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
 
 
+@contextmanager
+def remembered_code(cache: store.Store, source: str | None = None) -> Iterator[CodeIndex]:
+    """The package's code index, with the digests the cache remembers for this exact source;
+    the digests learned meanwhile are remembered when the block ends.
+
+    Measured 2026-11-30: digesting all 24 recipes in a fresh process parses 11 modules in
+    50-66 ms; reading the memo takes 0.05 ms.
+
+    Args:
+        cache: Where the digests are remembered.
+        source: The package's :func:`fingerprint`, if already taken.
+    """
+    memo = f"code-{source or fingerprint()}"
+    code = CodeIndex(known=cache.memo(memo))
+    yield code
+    if code.learned:
+        cache.save_memo(memo, code.digests)
+
+
 def run_jobs(
     jobs: Iterable[Job], cache: store.Store, workers: int | None = None
 ) -> tuple[dict[str, bytes], Report]:
@@ -173,15 +193,9 @@ def run_jobs(
     """
     start, jobs = time.perf_counter(), list(jobs)
     source = fingerprint()
-    # The recipes' code digests, for this exact source. Measured 2026-11-30: digesting all 24
-    # recipes in a fresh process parses 11 modules in 50-66 ms; reading the memo takes 0.05 ms.
-    # A warm `mkdocs build` takes 1.30 s against a 1.35 s target (README), so the memo pays.
-    memo = f"code-{source}"
-    code = CodeIndex(known=cache.memo(memo))
-    read: dict = {}
-    keys = [job_key(job, code, read) for job in jobs]
-    if code.learned:
-        cache.save_memo(memo, code.digests)
+    with remembered_code(cache, source) as code:
+        read: dict = {}
+        keys = [job_key(job, code, read) for job in jobs]
     found, due = _look_up(jobs, keys, cache)
     failed: dict[str, str] = {}
     processes = pool_size(len(due), source, workers)

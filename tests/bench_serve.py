@@ -104,8 +104,11 @@ def edit_figure(root: Path, server: Server, number: int) -> tuple[float, float]:
     text = figures.read_text(encoding="utf-8")
     colour = text[text.index('color="#c0') :][:15]
     new = f'color="#c0{number % 256:02x}2b"'
-    shows = lambda body: body != old  # noqa: E731
-    return until_served(server, FIGURE, shows, lambda: edit(figures, colour, new))
+
+    def save():
+        edit(figures, colour, new)
+
+    return until_served(server, FIGURE, lambda body: body != old, save)
 
 
 EDITS = {"Markdown edit": edit_markdown, "figure edit": edit_figure}

@@ -11,6 +11,8 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from project import MKDOCS_ENV, edit, free_port
@@ -93,3 +95,14 @@ class Server:
             edit(figures, f"color={old}", f'color="#c0{number % 256:02x}2b"')
         self.wait_for("Reloading browsers")
         return time.monotonic() - start
+
+
+@contextmanager
+def serving(root: Path, *options: str) -> Iterator[Server]:
+    """`mkdocs serve` on ``root`` for the block, from when it serves; stopped after."""
+    server = Server(root, *options)
+    try:
+        server.wait_for("Serving on")
+        yield server
+    finally:
+        server.stop()

@@ -27,6 +27,21 @@ from cnnviz.gallery import gallery_images, gallery_jobs
 from cnnviz.kernels import parse_filters
 from cnnviz.store import Store
 
+_IMPORTED = {name: module for name, module in sys.modules.items() if name.split(".")[0] == "cnnviz"}
+
+
+@pytest.fixture(autouse=True)
+def _modules_imported_here(monkeypatch):
+    """Each test runs against the cnnviz modules this file imported. Other tests drop cnnviz
+    from sys.modules (a fresh import is what they test); a module imported afresh meanwhile
+    would raise its own ImageError, which this file's `except` does not catch, and would keep
+    its own memo of files read."""
+    for name in [name for name in sys.modules if name.split(".")[0] == "cnnviz"]:
+        monkeypatch.delitem(sys.modules, name)
+    for name, module in _IMPORTED.items():
+        monkeypatch.setitem(sys.modules, name, module)
+
+
 pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs and /dev/zero are POSIX")
 
 RAMP = cv2.imencode(".png", np.tile(np.arange(0, 256, 8, dtype=np.uint8), (32, 1)))[1].tobytes()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from project import MKDOCS_ENV, copy_project, edit, forget_cnnviz, mkdocs_build
-from serving import Server
+from serving import Server, serving
 
 from cnnviz.store import Store
 
@@ -83,9 +83,7 @@ def test_serve_rebuilds_with_fresh_code_and_survives_failures(tmp_path):
     page shows the last good outputs under a notice that says so, until it is fixed; a bad
     gallery image logs its one-line message; and the server keeps serving throughout."""
     root = copy_project(tmp_path / "project")
-    server = Server(root)
-    try:
-        server.wait_for("Serving on")
+    with serving(root) as server:
         original = server.get("figures/relu-curve.png")
 
         edit(root / FIGURES, CURVE_COLOUR, 'color="#1f6fb4"')
@@ -141,8 +139,6 @@ def test_serve_rebuilds_with_fresh_code_and_survives_failures(tmp_path):
         server.wait_for("Reloading browsers")
         assert b"<html" in server.get("")
         assert b"<html" in server.get("en/gallery/")
-    finally:
-        server.stop()
 
 
 def test_serve_dirty_keeps_each_search_entry_once_through_rebuilds(tmp_path):
@@ -152,9 +148,7 @@ def test_serve_dirty_keeps_each_search_entry_once_through_rebuilds(tmp_path):
     into it: each entry was listed 4 times after the first build and 340 after the third.) An
     edit of a lesson's code reaches its pages, whose Markdown did not change."""
     root = copy_project(tmp_path / "project")
-    server = Server(root, "--dirty")
-    try:
-        server.wait_for("Serving on")
+    with serving(root, "--dirty") as server:
         first = {path: entries(server, path) for path in ("", "en/")}
         assert all(first.values())
         page = root / "docs" / "about.ko.md"
@@ -173,8 +167,6 @@ def test_serve_dirty_keeps_each_search_entry_once_through_rebuilds(tmp_path):
         server.wait_for("Reloading browsers")
         for path in ("relu/", "en/relu/"):  # a page whose Markdown did not change
             assert b"zq1" in server.get(path), path
-    finally:
-        server.stop()
 
 
 def test_serve_renders_only_what_an_edit_reaches_and_ends_as_a_whole_build(tmp_path):
@@ -185,9 +177,7 @@ def test_serve_renders_only_what_an_edit_reaches_and_ends_as_a_whole_build(tmp_p
     files, each with the same bytes (the search indexes with the same entries), as the one the
     edits built."""
     root = copy_project(tmp_path / "project")
-    server = Server(root)
-    try:
-        server.wait_for("Serving on")
+    with serving(root) as server:
         old = server.get("figures/relu-curve.png")
         edit(root / FIGURES, CURVE_COLOUR, 'color="#2b39c0"')
         server.wait_for("Reloading browsers")
@@ -222,8 +212,6 @@ def test_serve_renders_only_what_an_edit_reaches_and_ends_as_a_whole_build(tmp_p
         whole = newest_site(root)
         assert whole != site
         assert same_site(site, whole)
-    finally:
-        server.stop()
 
 
 def newest_site(root: Path) -> Path:
@@ -279,9 +267,7 @@ def test_serve_keeps_the_last_good_site_through_broken_code_and_a_missing_cell(t
     root = copy_project(tmp_path / "project")
     figures = root / FIGURES
     line = figures.read_text().splitlines().index("WIDTH = 7.2") + 1
-    server = Server(root)
-    try:
-        server.wait_for("Serving on")
+    with serving(root) as server:
         page, figure = server.get("conv/"), server.get("figures/conv.png")
 
         edit(figures, "WIDTH = 7.2", "WIDTH = (7.2")
@@ -310,8 +296,6 @@ def test_serve_keeps_the_last_good_site_through_broken_code_and_a_missing_cell(t
         server.wait_for("Reloading browsers")
         assert without_livereload(server.get("en/conv/", timeout=30)) == without_livereload(english)
         assert server.get("figures/conv.png", timeout=30) == figure
-    finally:
-        server.stop()
 
 
 def test_broken_code_still_fails_a_strict_build_naming_the_file_and_line(tmp_path):

@@ -258,11 +258,9 @@ def _site_png_size(config, page, src: str) -> tuple[int, int] | None:
 def _png_size(path: Path) -> tuple[int, int] | None:
     # The library's one reader of image headers, on bytes read here: read_input would keep
     # every figure of the site in its memo for the rest of a `mkdocs serve` session.
-    from cnnviz.errors import ImageError
-    from cnnviz.headers import image_size
+    from cnnviz.headers import png_size
 
     try:
-        size = image_size(path.read_bytes(), source=path)
-    except (OSError, ImageError):
+        return png_size(path.read_bytes())
+    except OSError:
         return None
-    return (size.width, size.height) if size.format == "PNG" else None

@@ -79,16 +79,15 @@ class CnnvizPlugin(BasePlugin):
             upstream.check_versions()
             self._clean_up_after_killed_builds(config)
             reusable = plan.reusable(self.rebuilds.last_good) if plan is not None else None
-            self.state = SiteBuild(self.project, site_lock, reusable)
-            self.state.plan = plan
+            self.state = SiteBuild(self.project, site_lock, plan, reusable)
             if plan is not None and plan.dirty:  # it renders only the pages whose Markdown changed
-                self._start_dirty_build(config, plan)
+                self._start_dirty_build(config)
         except BaseException:
             site_lock.release(force=True)
             raise
         return config
 
-    def _start_dirty_build(self, config, plan):
+    def _start_dirty_build(self, config):
         if (languages := config.plugins.get("i18n")) is not None:
             self.state.search_entries = i18n.search_entries(config, languages)
 

@@ -98,9 +98,8 @@ def input_stamp(project: Path) -> dict[str, tuple]:
             info = path.stat()
         except OSError:  # removed meanwhile: the next look sees it gone
             continue
-        stamp[path.relative_to(project).as_posix()] = (info.st_mtime_ns, info.st_size)
-        if path.suffix == ".md":
-            stamp[path.relative_to(project).as_posix()] += (title_line(path),)
+        title = (title_line(path),) if path.suffix == ".md" else ()
+        stamp[path.relative_to(project).as_posix()] = (info.st_mtime_ns, info.st_size, *title)
     return stamp
 
 

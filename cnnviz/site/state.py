@@ -14,10 +14,13 @@ class SiteBuild:
     Args:
         project: The project's folder.
         site_lock: The site folder's lock, already held.
+        plan: Under `mkdocs serve`, how this build goes (:class:`cnnviz.site.serve.Rebuild`).
         composed: What an earlier build's scripts composed, if this one runs the same code.
     """
 
-    def __init__(self, project: Path, site_lock: FileLock, composed: dict | None = None) -> None:
+    def __init__(
+        self, project: Path, site_lock: FileLock, plan=None, composed: dict | None = None
+    ) -> None:
         from cnnviz.build import Build  # after the fresh import of the library's code
 
         self.project = project
@@ -25,7 +28,7 @@ class SiteBuild:
         self.build = Build(project, composed)
         self.generated: dict[str, str] = {}
         self.search_entries: dict[str, list[dict]] = {}  # dirty: each language's last index
-        self.plan = None  # under `mkdocs serve`: how this build goes (cnnviz.site.serve.Rebuild)
+        self.plan = plan
 
     def close(self) -> None:
         """End the build: the workers exit and the site folder is free. Doing it twice is
