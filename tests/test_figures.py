@@ -366,6 +366,64 @@ def test_figures_are_a_readable_size(name):
     assert height <= 1300
 
 
+def _texts(ax) -> list[Text]:
+    """The texts drawn around ``ax``: its title, labels and the tick labels within its limits."""
+    ticks = [
+        label
+        for axis in (ax.xaxis, ax.yaxis)
+        for low, high in [sorted(axis.get_view_interval())]
+        for tick in axis.get_major_ticks()
+        if low - 1e-9 <= tick.get_loc() <= high + 1e-9
+        for label in (tick.label1, tick.label2)
+    ]
+    shown = [ax.title, ax.xaxis.label, ax.yaxis.label, *ticks]
+    return [text for text in shown if text.get_visible() and text.get_text()]
+
+
+@pytest.mark.parametrize("name", FIGURE_NAMES)
+def test_every_label_stays_inside_the_figure_and_off_other_panels(name):
+    """Laid out without measuring (cnnviz.layout) or by constrained layout, every title, tick
+    label and axis label lies inside the figure, on no other panel or colorbar, and on no
+    other panel's text."""
+    fig = every_figure()[name]
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    whole = fig.bbox.padded(1)
+    boxes = {ax: ax.get_window_extent(renderer) for ax in fig.axes}
+    texts = {ax: [t.get_window_extent(renderer) for t in _texts(ax)] for ax in fig.axes}
+    for ax, extents in texts.items():
+        for extent in extents:
+            assert whole.x0 <= extent.x0, name
+            assert extent.x1 <= whole.x1, name
+            assert whole.y0 <= extent.y0, name
+            assert extent.y1 <= whole.y1, name
+            for other in fig.axes:
+                if other is not ax:
+                    assert not extent.shrunk(0.98, 0.98).overlaps(boxes[other]), name
+                    assert not any(extent.overlaps(e) for e in texts[other]), name
+
+
+GRID_FIGURES = (
+    *("filters", "filters_narrow", "conv", "conv_narrow", "pooled", "sizes", "channels"),
+    *("channel_sum", "history"),
+)  # the kinds cnnviz.layout places
+
+
+@pytest.mark.parametrize("name", GRID_FIGURES)
+def test_image_panels_fill_their_place_and_keep_their_pixels_square(name):
+    """A grid's image panel has its image's shape, so no panel floats in white: the box that
+    keeps the pixels square is the box it was given. Constrained layout gave each panel a
+    cell of the grid's shape instead."""
+    fig = every_figure()[name]
+    FigureCanvasAgg(fig).draw()
+    for ax in fig.axes:
+        if ax.get_images() and ax.get_aspect() == 1.0 and not hasattr(ax, "_colorbar"):
+            given = ax.get_position(original=True)
+            assert ax.get_position().width == pytest.approx(given.width, rel=0.02), name
+            assert ax.get_position().height == pytest.approx(given.height, rel=0.02), name
+
+
 def test_saving_twice_gives_identical_bytes_without_metadata():
     """The same figure saved twice is byte-identical, and carries no Software or date text."""
     first = store.png_bytes(figures.plot_filters(LESSON_FILTERS))
@@ -478,11 +536,10 @@ def test_pipeline_input_is_large_and_its_zoom_box_is_bold():
 def test_one_draw_encodes_the_pixels_savefig_draws_at_the_build_dpi():
     """png_bytes draws once (layout inside that draw) yet gives savefig's pixels, size and
     resolution: a layout-bearing figure with a colorbar and ticks, at 110 dpi."""
-    maps = np.linspace(-1, 1, 2 * 20 * 30).reshape(2, 20, 30)
     buffer = io.BytesIO()
-    figures.plot_feature_maps(maps).savefig(buffer, format="png", dpi=store.DPI)
+    figures.plot_image(IMAGE).savefig(buffer, format="png", dpi=store.DPI)
     expected = Image.open(buffer)
-    got = Image.open(io.BytesIO(store.png_bytes(figures.plot_feature_maps(maps))))
+    got = Image.open(io.BytesIO(store.png_bytes(figures.plot_image(IMAGE))))
     assert got.size == expected.size
     assert got.info["dpi"] == pytest.approx((store.DPI, store.DPI), abs=0.01)
     assert got.convert("RGBA").tobytes() == expected.convert("RGBA").tobytes()
