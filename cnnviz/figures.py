@@ -10,6 +10,10 @@ One colour convention holds everywhere a value can be signed, filters and featur
 0. Each image is drawn at its own pixel coordinates, so a zoomed crop keeps the row and column
 numbers of the map it comes from. Figures with several panels have a narrow layout for phones
 (``narrow=True``): one or two columns, at a width where the tick labels stay readable.
+
+Grids of image panels are placed by :class:`cnnviz.layout.Grid`, from margins known before the
+draw; a figure of another shape (a curve, a diagram, panels of mixed sizes) by matplotlib's
+constrained layout.
 """
 
 from __future__ import annotations
@@ -54,9 +58,10 @@ def plot_image(image: NDArray[np.floating], *, narrow: bool = False) -> Figure:
     height, width = image.shape
     room = (NARROW - 0.9, 3.0) if narrow else (WIDTH * 0.7, 3.6)  # inches for the image
     scale = min(room[0] / width, room[1] / height)  # inches per pixel
-    fig = Figure(figsize=(width * scale + 0.9, height * scale + 0.3), layout="constrained")
-    ax = fig.add_subplot()
-    fig.colorbar(_show(ax, image, "gray", 1.0, low=0.0), ax=ax, shrink=0.9)
+    grid = layout.Grid(0.0, 1, height / width, ticks=(height - 1, width - 1), bars="all")
+    bands, scales = [layout.Band(1)], [(0.0, 1.0)]
+    fig, ((ax,),), (bar,) = grid.around(width * scale, bands, scales).place(bands, scales)
+    bar.show(fig, _show(ax, image, "gray", 1.0, low=0.0))
     return fig
 
 
@@ -267,10 +272,17 @@ def plot_pooling_zoom(
     half = _halved(zoom)
     before, after = _crop(relu, zoom), _crop(pooled, half)
     limit = float(np.abs(before).max()) or 1.0
-    rows, columns = (2, 1) if narrow else (1, 2)
+    grid = layout.Grid(
+        0.0,
+        1 if narrow else 2,
+        (bottom - top) / (right - left),
+        ticks=(bottom - 1, right - 1),
+        title=12,
+        bars="all",
+    )
+    bands, scales = [layout.Band(2)], _signed([limit])
     side = (NARROW if narrow else WIDTH) / 2.3
-    fig = Figure(figsize=(columns * side + 0.8, rows * side + 0.3), layout="constrained")
-    first, second = fig.subplots(rows, columns).ravel()
+    fig, ((first, second),), (bar,) = grid.around(side, bands, scales).place(bands, scales)
     _show(first, before, SIGNED, limit, _corner(zoom))
     for row in range(top, bottom + 1, 2):
         first.axhline(row - 0.5, color="0.75", linewidth=0.6)
@@ -279,7 +291,7 @@ def plot_pooling_zoom(
     shown = _show(second, after, SIGNED, limit, _corner(half))
     _title(first, "$\\max(0,\\, \\cdot)$")
     _title(second, "$\\max_{2 \\times 2}$")
-    fig.colorbar(shown, ax=[first, second], shrink=0.9)
+    bar.show(fig, shown)
     return fig
 
 
@@ -868,23 +880,16 @@ def plot_examples(
         A figure with one axes per image and no ticks.
     """
     columns = 3 if narrow else (len(images) if len(images) <= 6 else 5)
-    rows = -(-len(images) // columns)
-    width = NARROW if narrow else WIDTH * 0.8
-    side = width / columns
-    fig = Figure(figsize=(width, rows * (side + 0.1 * max(map(_lines, titles)) + 0.2)))
-    fig.set_layout_engine("constrained")
-    axes = fig.subplots(rows, columns, squeeze=False).ravel()
-    for ax, image, title in zip(axes, images, titles, strict=False):
+    height, width = np.shape(images)[1:]
+    lines = max(title.count("\n") + 1 for title in titles)
+    size = NARROW if narrow else WIDTH * 0.8
+    grid = layout.Grid(size, columns, height / width, title=11, title_lines=lines)
+    fig, (axes,), _ = grid.place([layout.Band(len(images))])
+    for ax, image, title in zip(axes, images, titles, strict=True):
         _show(ax, image, "gray", 1.0, low=0.0)
         _title(ax, title, fontsize=11)
         _bare(ax)
-    for ax in axes[len(images) :]:
-        ax.set_axis_off()
     return fig
-
-
-def _lines(text: str) -> int:
-    return text.count("\n") + 1
 
 
 def plot_curves(

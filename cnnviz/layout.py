@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -182,6 +182,28 @@ class Grid:
             for (_, box), (ticks, texts) in zip(boxes, labelled, strict=True)
         ]
         return fig, grouped, bars
+
+    def around(
+        self, panel: float, bands: Sequence[Band], scales: Sequence[tuple[float, float]] = ()
+    ) -> Grid:
+        """This grid, as wide as panels ``panel`` inches wide need with their labels and bars.
+
+        Args:
+            panel: Each panel's width, in inches.
+            bands: The bands, as :meth:`place` will get them.
+            scales: The colorbars' ranges, as :meth:`place` will get them.
+
+        Returns:
+            A copy whose :attr:`width` gives panels of that width.
+        """
+        cells, _ = self._cells(bands, panel, 0.0)  # how tall the bars are does not hang on x
+        boxes = self._bar_boxes(bands, cells, panel, scales)
+        label = max(
+            (text_width(t) for scale, box in boxes for t in bar_ticks(*scale, box[3])[1]),
+            default=0.0,
+        )
+        fixed = -self.columns * replace(self, width=0.0)._panel_width(bands, label)
+        return replace(self, width=fixed + self.columns * panel)
 
     def pairs(
         self, count: int, crop_aspect: float, scale: tuple[float, float], beside: bool

@@ -405,8 +405,8 @@ def test_every_label_stays_inside_the_figure_and_off_other_panels(name):
 
 
 GRID_FIGURES = (
-    *("filters", "filters_narrow", "conv", "conv_narrow", "pooled", "sizes", "channels"),
-    *("channel_sum", "history"),
+    *("image", "filters", "filters_narrow", "conv", "conv_narrow", "pooled", "pooling_zoom"),
+    *("sizes", "channels", "channel_sum", "history"),
 )  # the kinds cnnviz.layout places
 
 
