@@ -12,6 +12,7 @@ whole (on POSIX a removed file lives on until its last descriptor closes).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+    from matplotlib.mathtext import MathTextParser
 
 DPI = 110
 """Resolution of every figure; with :data:`cnnviz.figures.WIDTH` it gives about 800 px."""
@@ -64,6 +66,7 @@ def png_bytes(fig: Figure) -> bytes:
     fig.set_dpi(DPI)
     _set_empty_labels_aside(fig)
     canvas = FigureCanvasAgg(fig)
+    canvas.get_renderer().mathtext_parser = _shared_mathtext()
     canvas.draw()
     pixels = canvas.buffer_rgba()  # (H, W, 4) uint8
     image = oxipng.RawImage(bytes(pixels), pixels.shape[1], pixels.shape[0])
@@ -83,6 +86,35 @@ def png_bytes(fig: Figure) -> bytes:
         deflate=oxipng.Deflaters.libdeflater(6),
         strip=oxipng.StripChunks.safe(),
     )
+
+
+MATPLOTLIB = "3.11.2"
+"""The matplotlib whose insides :func:`_shared_mathtext` uses: its Agg renderer's
+``mathtext_parser`` attribute, and a parse cache that is keyed by the parser object."""
+
+
+@functools.cache
+def _shared_mathtext() -> MathTextParser:
+    """One mathtext parser for every figure this process encodes.
+
+    Each Agg renderer makes its own parser, and the parse cache is keyed by the parser, so each
+    figure parsed its ``$f_1$`` titles afresh: about 7 ms a formula. Sharing one parser, the
+    site's figures took 0.6 to 1.5 s less of about 15 s of CPU (four interleaved passes,
+    2026-12-06). The pixels are the same: the parse of a formula depends only on the formula,
+    its font and the resolution, which are the cache's key.
+
+    Raises:
+        RuntimeError: matplotlib is not the version this was written for.
+    """
+    import matplotlib
+    from matplotlib.mathtext import MathTextParser
+
+    if matplotlib.__version__ != MATPLOTLIB:
+        raise RuntimeError(
+            f"cnnviz/store.py was written for matplotlib {MATPLOTLIB} (its Agg renderer's "
+            f"mathtext_parser), but {matplotlib.__version__} is installed"
+        )
+    return MathTextParser("path")  # the kind RendererAgg makes
 
 
 def _set_empty_labels_aside(fig: Figure) -> None:

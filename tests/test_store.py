@@ -241,3 +241,35 @@ def test_setting_empty_labels_aside_leaves_every_pixel(drawn, monkeypatch):
     aside = store.png_bytes(figure())
     monkeypatch.setattr(store, "_set_empty_labels_aside", lambda fig: None)
     assert store.png_bytes(figure()) == aside
+
+
+def test_figures_share_one_mathtext_parse_and_keep_their_pixels(monkeypatch):
+    """A second figure with the same formulas parses none of them again, and its PNG is the
+    one a renderer with its own parser gives."""
+    import numpy as np
+    from matplotlib.mathtext import MathTextParser
+
+    from cnnviz import figures
+
+    maps = np.linspace(-1, 1, 2 * 10 * 12).reshape(2, 10, 12)
+    store.png_bytes(figures.plot_feature_maps(maps, ["$g_{7}$", "$h_{8}$"]))
+    before = MathTextParser._parse_cached.cache_info()
+    shared = store.png_bytes(figures.plot_feature_maps(maps, ["$g_{7}$", "$h_{8}$"]))
+    after = MathTextParser._parse_cached.cache_info()
+    assert after.misses == before.misses
+    assert after.hits > before.hits
+    monkeypatch.setattr(store, "_shared_mathtext", lambda: MathTextParser("path"))
+    assert store.png_bytes(figures.plot_feature_maps(maps, ["$g_{7}$", "$h_{8}$"])) == shared
+
+
+def test_the_shared_parser_stops_in_one_line_on_another_matplotlib(monkeypatch):
+    """It uses the Agg renderer's insides, so another matplotlib is named, not guessed at."""
+    import matplotlib
+
+    store._shared_mathtext.cache_clear()
+    monkeypatch.setattr(matplotlib, "__version__", "9.9.9")
+    try:
+        with pytest.raises(RuntimeError, match=r"written for matplotlib 3\.11\.2.*9\.9\.9"):
+            store._shared_mathtext()
+    finally:
+        store._shared_mathtext.cache_clear()
