@@ -41,6 +41,11 @@ SIGNED = "RdBu_r"
 Zoom = tuple[int, int, int, int]
 """A crop as ``(first row, end row, first column, end column)``, ends excluded."""
 
+_TITLE_SIZE = 12.0
+"""matplotlib's default size of a title ("large"), in points."""
+_TITLE_PAD = 6.0
+"""matplotlib's default room between a title's baseline and its axes, in points."""
+
 _WINNER = "#f4a300"
 _MARK = "#111111"
 
@@ -810,10 +815,18 @@ def _bare(ax: Axes) -> None:
 
 
 def _title(ax: Axes, text: str, **style: float) -> None:
-    """Title ``ax`` at its top edge. No axes here has anything above it for a title to dodge,
-    and a title left to place itself measures every tick label of its axes to check: 12 ms
-    an axes, 2.5 s of the site's 759 axes under cProfile (2026-12-06)."""
-    ax.set_title(text, y=1.0, **style)
+    """Title ``ax`` 6 points above its top edge, where matplotlib would put it, unless the
+    title reaches lower than that below its baseline (a subscript): matplotlib then lifts it
+    just clear of the edge, and is left to.
+
+    Left to place itself, a title measures every tick label of its axes to check what lies
+    above them (nothing, in these figures), then measures itself: 12 ms an axes, 2.5 s of the
+    site's 759 axes under cProfile (2026-12-06). Here only its depth is measured, once.
+    """
+    if layout.text_depth(text, style.get("fontsize", _TITLE_SIZE)) > _TITLE_PAD:
+        ax.set_title(text, **style)
+    else:
+        ax.set_title(text, y=1.0, **style)
 
 
 def _labels(labels: Sequence[str] | None, count: int) -> list[str]:

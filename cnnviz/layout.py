@@ -49,16 +49,26 @@ _Box = tuple[float, float, float, float]
 """Left, top, width and height, in inches from the figure's top left corner."""
 
 
-@functools.cache
 def text_width(text: str, size: float = _TICK_FONT) -> float:
     """How wide ``text`` is set at ``size`` points, in inches; mathtext between ``$`` signs."""
+    return _measure(text, size)[0] * _POINT
+
+
+def text_depth(text: str, size: float) -> float:
+    """How far ``text`` set at ``size`` points reaches below its baseline, in points."""
+    return _measure(text.split("\n")[-1], size)[2]  # a title stands on its last line
+
+
+@functools.cache
+def _measure(text: str, size: float) -> tuple[float, float, float]:
+    """Width, height and descent of ``text`` at ``size``, in points."""
     from matplotlib.font_manager import FontProperties
     from matplotlib.textpath import text_to_path
 
-    width, _, _ = text_to_path.get_text_width_height_descent(
+    measured = text_to_path.get_text_width_height_descent(
         text, FontProperties(size=size), ismath="$" in text
     )
-    return float(width) * _POINT
+    return tuple(float(value) for value in measured)
 
 
 def pixel_locator() -> MaxNLocator:
