@@ -42,6 +42,8 @@ _BAR_SHRINK = 0.9
 """A colorbar is this fraction of the height of the panels it serves, centred on them."""
 _BAR_LABEL_SPACING = 2.0
 """A colorbar gets a tick label per this many label heights at most, as matplotlib's own."""
+_BAR_LABEL_CLEAR = 1.5
+"""Neighbouring labels of a colorbar stand at least this many lines of text apart."""
 _BAR_STEPS = (1, 2, 2.5, 5, 10)
 
 
@@ -92,14 +94,17 @@ def bar_ticks(low: float, high: float, height: float) -> tuple[list[float], list
     """The ticks and labels of a colorbar from ``low`` to ``high``, ``height`` inches tall.
 
     As many as fit one per two label heights, at steps of 1, 2, 2.5 or 5 times a power of
-    ten, as matplotlib's own colorbar would choose; every label has the same decimals, with a
-    true minus sign.
+    ten, as matplotlib's own colorbar would choose; on a bar too short for three, the two
+    outermost only. Every label has the same decimals, with a true minus sign.
     """
     room = height / (_BAR_LABEL_SPACING * _TICK_FONT * _POINT)
     bins = min(max(int(room), 2), 9)
     locator = MaxNLocator(nbins=bins, steps=list(_BAR_STEPS))
     slack = 1e-9 * (high - low)
     ticks = [float(t) for t in locator.tick_values(low, high) if low - slack <= t <= high + slack]
+    apart = height * (ticks[1] - ticks[0]) / (high - low) if len(ticks) > 1 else height
+    if len(ticks) > 2 and apart < _BAR_LABEL_CLEAR * _TICK_FONT * _LINE * _POINT:
+        ticks = [ticks[0], ticks[-1]]  # three labels would touch: the ends say the range
     decimals = next((d for d in range(6) if all(abs(round(t, d) - t) < 1e-9 for t in ticks)), 6)
     labels = [f"{0.0 if abs(t) < slack else t:.{decimals}f}".replace("-", "−") for t in ticks]
     return ticks, labels

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -19,17 +21,19 @@ from cnnviz import figures, layout
             4.0,
             ["−1.00", "−0.75", "−0.50", "−0.25", "0.00", "0.25", "0.50", "0.75", "1.00"],
         ),
-        (-7.0, 7.0, 0.45, ["−5", "0", "5"]),
+        (-7.0, 7.0, 0.45, ["−5", "5"]),
         (0.0, 1.0, 1.0, ["0.0", "0.5", "1.0"]),
     ],
 )
 def test_bar_ticks_fit_the_bar_with_one_number_format(low, high, height, expected):
-    """A colorbar's labels: within its range, a true minus, the same decimals on each, and at
-    most one per two label heights of the bar."""
+    """A colorbar's labels: within its range, a true minus, the same decimals on each, at
+    most one per two label heights of the bar, and never touching: a short bar shows its ends."""
     ticks, labels = layout.bar_ticks(low, high, height)
     assert labels == expected
     assert all(low <= t <= high for t in ticks)
     assert len(ticks) <= max(height / (2 * 10 / 72), 2) + 1
+    apart = [height * (b - a) / (high - low) for a, b in itertools.pairwise(ticks)]
+    assert min(apart) >= 1.5 * 1.2 * 10 / 72  # a line and a half of text between labels
 
 
 def test_the_bar_shows_the_ticks_its_room_was_made_for():
