@@ -38,6 +38,13 @@ settings.register_profile(
 settings.register_profile("ci", parent=settings.get_profile("cnnviz"), derandomize=True)
 settings.load_profile("ci" if os.environ.get("CI") else "cnnviz")
 
+# An OpenMP thread waiting for work spins on its core for a while, and under two test workers
+# every core is busy: the learned lesson's notebook, whose kernel trains on two torch threads,
+# took 120 s beside two busy cores and 9.9 s with its threads waiting passively (6.1 s on a
+# quiet machine), measured 2026-12-06. How a thread waits changes no result. Nothing has
+# imported torch yet; every process the tests start (kernels, builds, workers) inherits this.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 
 def nav_pages() -> list[str]:
     """Every page of the site's navigation as its address, e.g. ``"conv/"``, in nav order;
