@@ -16,10 +16,12 @@ layout took 6.3 s of the 19.1 s of CPU spent drawing (everything but the lessons
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any, TypeVar
 
 from matplotlib.axes import Axes
+from matplotlib.cm import ScalarMappable
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
@@ -45,8 +47,11 @@ _BAR_LABEL_SPACING = 2.0
 _BAR_LABEL_CLEAR = 1.5
 """Neighbouring labels of a colorbar stand at least this many lines of text apart."""
 _BAR_STEPS = (1, 2, 2.5, 5, 10)
+_ROUNDS = 5
+"""At most this many rounds to settle the room for colorbar labels; two do, in this site."""
 
 
+_Laid = TypeVar("_Laid")
 _Box = tuple[float, float, float, float]
 """Left, top, width and height, in inches from the figure's top left corner."""
 
@@ -133,7 +138,7 @@ class Bar:
     ticks: list[float]
     labels: list[str]
 
-    def show(self, fig: Figure, mappable, extend: str = "neither") -> None:
+    def show(self, fig: Figure, mappable: ScalarMappable, extend: str = "neither") -> None:
         """Draw ``mappable``'s colorbar here, with these ticks."""
         colorbar = fig.colorbar(mappable, cax=self.ax, extend=extend)
         colorbar.set_ticks(self.ticks, labels=self.labels)
@@ -179,15 +184,15 @@ class Grid:
             The figure, each band's axes, and each colorbar's place and ticks: one per band,
             one in all, or one per panel.
         """
-        # A bar's labels depend on its height, which depends on the room its labels take
-        # beside the panels: a second round settles it.
-        label = 0.0
-        for _ in range(2):
+
+        def lay(label: float) -> tuple[Any, float]:
             panel = self._panel_width(bands, label)
             cells, height = self._cells(bands, panel, label)
             boxes = self._bar_boxes(bands, cells, panel, scales)
             labelled = [bar_ticks(*scale, box[3]) for scale, box in boxes]
-            label = max((text_width(t) for _, texts in labelled for t in texts), default=0.0)
+            return (panel, cells, height, boxes, labelled), _widest(labelled)
+
+        panel, cells, height, boxes, labelled = _settled(lay)
         fig = Figure(figsize=(self.width, height))
         grouped: list[list[Axes]] = [[] for _ in bands]
         for band, x, top in cells:
@@ -213,10 +218,7 @@ class Grid:
         """
         cells, _ = self._cells(bands, panel, 0.0)  # how tall the bars are does not hang on x
         boxes = self._bar_boxes(bands, cells, panel, scales)
-        label = max(
-            (text_width(t) for scale, box in boxes for t in bar_ticks(*scale, box[3])[1]),
-            default=0.0,
-        )
+        label = _widest([bar_ticks(*scale, box[3]) for scale, box in boxes])
         fixed = -self.columns * replace(self, width=0.0)._panel_width(bands, label)
         return replace(self, width=fixed + self.columns * panel)
 
@@ -235,12 +237,14 @@ class Grid:
         Returns:
             The figure, each panel with its crop, and the colorbar's place and ticks.
         """
-        label = 0.0
-        for _ in range(2):  # as in place(): the bar's labels and height settle each other
+
+        def lay(label: float) -> tuple[Any, float]:
             wholes, crops, height = self._pair_boxes(count, crop_aspect, beside, label)
             box = self._side_bar([*wholes, *crops])
-            ticks, texts = bar_ticks(*scale, box[3])
-            label = max(text_width(text) for text in texts)
+            labelled = bar_ticks(*scale, box[3])
+            return (wholes, crops, height, box, labelled), _widest([labelled])
+
+        wholes, crops, height, box, (ticks, texts) = _settled(lay)
         fig = Figure(figsize=(self.width, height))
         made = [(_axes(fig, *w), _axes(fig, *c)) for w, c in zip(wholes, crops, strict=True)]
         return fig, made, Bar(_axes(fig, *box), ticks, texts)
@@ -365,6 +369,26 @@ class Grid:
             )
             for members, scale in groups
         ]
+
+
+def _settled(lay: Callable[[float], tuple[_Laid, float]]) -> _Laid:
+    """Lay a figure out with room for its colorbars' labels as wide as they turn out to be.
+
+    ``lay`` takes the room for the labels and gives the layout and the room its labels need.
+    A bar's labels depend on its height, and its height on the room the labels take beside the
+    panels; more room makes shorter bars with fewer labels, so the rounds settle, mostly in two.
+    """
+    room = 0.0
+    for _ in range(_ROUNDS):
+        laid, needed = lay(room)
+        if needed <= room:
+            break
+        room = needed
+    return laid
+
+
+def _widest(labelled: Sequence[tuple[list[float], list[str]]]) -> float:
+    return max((text_width(text) for _, texts in labelled for text in texts), default=0.0)
 
 
 def _axes(fig: Figure, x: float, top: float, width: float, height: float) -> Axes:
