@@ -41,11 +41,6 @@ SIGNED = "RdBu_r"
 Zoom = tuple[int, int, int, int]
 """A crop as ``(first row, end row, first column, end column)``, ends excluded."""
 
-_TITLE_SIZE = 12.0
-"""matplotlib's default size of a title ("large"), in points."""
-_TITLE_PAD = 6.0
-"""matplotlib's default room between a title's baseline and its axes, in points."""
-
 _WINNER = "#f4a300"
 _MARK = "#111111"
 
@@ -88,9 +83,9 @@ def plot_filters(
     columns = min(count, 2) if narrow else count
     side = NARROW / columns if narrow else WIDTH / max(columns, 3)
     height, width = filters.shape[1:]
-    fig, (axes,), _ = layout.Grid(side * columns, columns, height / width, title=12).place(
-        [layout.Band(count)]
-    )
+    fig, (axes,), _ = layout.Grid(
+        side * columns, columns, height / width, title=layout.TITLE_SIZE
+    ).place([layout.Band(count)])
     limit = 1.5 * (float(np.abs(filters).max()) or 1.0)  # the strongest weight: a clear colour
     for ax, kernel, label in zip(axes, filters, _labels(labels, count), strict=True):
         _show(ax, kernel, SIGNED, limit)
@@ -144,14 +139,8 @@ def plot_feature_maps(
         return _plain_maps(maps, _labels(labels, len(maps)), origin, limit, robust, narrow, shared)
     if not shared:
         raise ValueError("maps with a zoom share one scale: their crops are compared by colour")
-    count, height, width = maps.shape
-    grid = layout.Grid(
-        NARROW + 0.6 if narrow else WIDTH + 0.8,
-        1 if narrow else 2,
-        height / width,
-        ticks=(origin[0] + height - 1, origin[1] + width - 1),
-        title=12,
-    )
+    count = len(maps)
+    grid = _maps_grid(maps, origin, narrow, 1 if narrow else 2)
     crop_aspect = (zoom[1] - zoom[0]) / (zoom[3] - zoom[2])
     fig, pairs, bar = grid.pairs(count, crop_aspect, (-limit, limit), beside=narrow)
     for (whole, crop), feature_map, label in zip(pairs, maps, _labels(labels, count), strict=True):
@@ -181,23 +170,39 @@ def _plain_maps(
     aspect = height / width
     columns = (1 if aspect < 0.75 or not shared else 2) if narrow else _columns(count, aspect)
     limits = [limit if shared else _limit(feature_map, robust) for feature_map in maps]
-    grid = layout.Grid(
+    grid = _maps_grid(maps, origin, narrow, columns, "all" if shared else "panel")
+    fig, (axes,), bars = grid.place([layout.Band(count)], _signed(limits))
+    shown = [
+        _show(ax, feature_map, SIGNED, own, origin)
+        for ax, feature_map, own in zip(axes, maps, limits, strict=True)
+    ]
+    for ax, label in zip(axes, labels, strict=True):
+        _title(ax, label)
+    if shared:
+        bars[0].show(fig, shown[-1], _extend(maps, limit))
+    else:  # a bar per map
+        for bar, image, feature_map, own in zip(bars, shown, maps, limits, strict=True):
+            bar.show(fig, image, _extend(feature_map, own))
+    return fig
+
+
+def _maps_grid(
+    maps: NDArray[np.floating],
+    origin: tuple[int, int],
+    narrow: bool,
+    columns: int,
+    bars: str | None = None,
+) -> layout.Grid:
+    """The grid of a stack of maps: titled panels with pixel axes from ``origin``."""
+    _, height, width = maps.shape
+    return layout.Grid(
         NARROW + 0.6 if narrow else WIDTH + 0.8,
         columns,
-        aspect,
+        height / width,
         ticks=(origin[0] + height - 1, origin[1] + width - 1),
-        title=12,
-        bars="all" if shared else "panel",
+        title=layout.TITLE_SIZE,
+        bars=bars,
     )
-    fig, (axes,), bars = grid.place([layout.Band(count)], _signed(limits))
-    for ax, feature_map, label, own in zip(axes, maps, labels, limits, strict=True):
-        shown = _show(ax, feature_map, SIGNED, own, origin)
-        _title(ax, label)
-        if not shared:
-            bars.pop(0).show(fig, shown, _extend(feature_map, own))
-    if shared:
-        bars[0].show(fig, shown, _extend(maps, limit))
-    return fig
 
 
 def plot_pipeline(
@@ -282,7 +287,7 @@ def plot_pooling_zoom(
         1 if narrow else 2,
         (bottom - top) / (right - left),
         ticks=(bottom - 1, right - 1),
-        title=12,
+        title=layout.TITLE_SIZE,
         bars="all",
     )
     bands, scales = [layout.Band(2)], _signed([limit])
@@ -452,7 +457,7 @@ def plot_channels(rgb: NDArray[np.floating], *, narrow: bool = False) -> Figure:
     """
     height, width, _ = rgb.shape
     size, columns = (NARROW, 2) if narrow else (WIDTH + 0.8, 4)
-    grid = layout.Grid(size, columns, height / width, title=12)
+    grid = layout.Grid(size, columns, height / width, title=layout.TITLE_SIZE)
     fig, (axes,), _ = grid.place([layout.Band(4)])
     axes[0].imshow(rgb, interpolation="antialiased", interpolation_stage="data")
     _title(axes[0], "$x$")
@@ -486,7 +491,7 @@ def plot_channel_sum(
     height, width = np.shape(output)
     limit = float(np.percentile(np.abs(np.stack(parts)), 99.5)) or 1.0  # fine lines show
     size, columns = (NARROW + 0.6, 2) if narrow else (WIDTH + 0.8, 4)
-    grid = layout.Grid(size, columns, height / width, title=12, bars="all")
+    grid = layout.Grid(size, columns, height / width, title=layout.TITLE_SIZE, bars="all")
     fig, (axes,), (bar,) = grid.place([layout.Band(4)], _signed([limit]))
     titles = [f"$w_{{{name}}} \\star x_{{{name}}}$" for name in "RGB"]
     titles.append(f"$\\Sigma + {bias:g}$")
@@ -526,12 +531,12 @@ def plot_filter_history(
         NARROW if narrow else WIDTH * 0.8,
         count,
         height / width,
-        title=12,
+        title=layout.TITLE_SIZE,
         titles_once=True,
         bars="all",
     )
     fig, bands, (bar,) = grid.place(
-        [layout.Band(count, label) for label in labels], [(-limit, limit)]
+        [layout.Band(count, label) for label in labels], _signed([limit])
     )
     for filters, axes, label in zip(rows, bands, labels, strict=True):
         for ax, kernel in zip(axes, filters, strict=True):
@@ -823,7 +828,7 @@ def _title(ax: Axes, text: str, **style: float) -> None:
     above them (nothing, in these figures), then measures itself: 12 ms an axes, 2.5 s of the
     site's 759 axes under cProfile (2026-12-06). Here only its depth is measured, once.
     """
-    if layout.text_depth(text, style.get("fontsize", _TITLE_SIZE)) > _TITLE_PAD:
+    if layout.text_depth(text, style.get("fontsize", layout.TITLE_SIZE)) > layout.TITLE_PAD:
         ax.set_title(text, **style)
     else:
         ax.set_title(text, y=1.0, **style)
@@ -950,7 +955,9 @@ def plot_filter_rows(
     """
     columns = 3 if narrow else max(len(stack) for stack in rows)
     limits = [float(np.abs(stack).max()) or 1.0 for stack in rows]
-    grid = layout.Grid(NARROW + 0.6 if narrow else WIDTH, columns, 1.0, title=12, bars="band")
+    grid = layout.Grid(
+        NARROW + 0.6 if narrow else WIDTH, columns, 1.0, title=layout.TITLE_SIZE, bars="band"
+    )
     fig, bands, bars = grid.place([layout.Band(len(stack)) for stack in rows], _signed(limits))
     for stack, label, axes, bar, limit in zip(rows, labels, bands, bars, limits, strict=True):
         for number, (ax, kernel) in enumerate(zip(axes, stack, strict=True), start=1):

@@ -28,6 +28,11 @@ from matplotlib.ticker import MaxNLocator
 PIXEL_TICKS = 4
 """At most this many intervals between an image panel's ticks: see :func:`pixel_locator`."""
 
+TITLE_SIZE = 12.0
+"""matplotlib's default size of a title ("large"), in points."""
+TITLE_PAD = 6.0
+"""matplotlib's default room between a title's baseline and its axes, in points."""
+
 _POINT = 1 / 72
 _TICK_FONT = 10.0
 """matplotlib's default size of tick labels, in points."""
@@ -35,7 +40,8 @@ _TICK_SPACE = (3.5 + 3.5) * _POINT
 """A tick's length and the pad between it and its label: matplotlib's defaults."""
 _LINE = 1.2
 """A line of text is this many times its font size tall."""
-_TITLE_PAD = 6 * _POINT
+_LABEL_PAD = 4 * _POINT
+"""matplotlib's default room between an axis label (a band's label) and its axes."""
 _GAP = 0.1
 """Between one cell and the next, and around the figure, in inches."""
 _BAR_WIDTH = 0.14
@@ -154,7 +160,8 @@ class Grid:
         aspect: Each panel's height over its width.
         ticks: The largest row and column numbers a panel's axes show, so its numbers have
             room; ``None`` for bare panels.
-        title: The font size of each panel's title; 0 for none.
+        title: The font size of each panel's title (:data:`TITLE_SIZE` is matplotlib's); 0
+            for none.
         title_lines: How many lines a title has.
         titles_once: Only the first row has titles (they name the columns).
         bars: ``"band"`` for a colorbar right of each band, ``"panel"`` for one right of each
@@ -253,7 +260,7 @@ class Grid:
         self, count: int, crop_aspect: float, beside: bool, label: float
     ) -> tuple[list[_Box], list[_Box], float]:
         free = self.width - 2 * _GAP - self._bar_room(label)
-        left, top, row = self._left(), self._top(0), self._top(0) + self._bottom() + _GAP
+        left, top, row = self._left, self._top(0), self._top(0) + self._bottom() + _GAP
         if beside:
             tall = (free - 2 * left - _GAP) / (1 / self.aspect + 1 / crop_aspect)
             whole, crop = tall / self.aspect, tall / crop_aspect
@@ -279,17 +286,19 @@ class Grid:
 
     def _side_bar(self, boxes: Sequence[_Box]) -> _Box:
         """A colorbar right of ``boxes``, as tall as they are less the shrink, centred on them."""
-        right = max(x + w for x, _, w, _ in boxes) + self._overhang() + _BAR_PAD
+        right = max(x + w for x, _, w, _ in boxes) + self._overhang + _BAR_PAD
         first, last = min(y for _, y, _, _ in boxes), max(y + h for _, y, _, h in boxes)
         height = (last - first) * _BAR_SHRINK
         return right, (first + last - height) / 2, _BAR_WIDTH, height
 
+    @functools.cached_property
     def _left(self) -> float:
         if self.ticks is None:
             return 0.0
         widest = max(text_width(str(t)) for t in pixel_ticks(0, self.ticks[0] + 1))
         return widest + _TICK_SPACE
 
+    @functools.cached_property
     def _overhang(self) -> float:
         """How far the last column number reaches past a panel's right edge."""
         if self.ticks is None:
@@ -299,23 +308,23 @@ class Grid:
     def _top(self, row: int) -> float:
         if not self.title or (self.titles_once and row):
             return 0.0
-        return self.title * _LINE * self.title_lines * _POINT + _TITLE_PAD
+        return (self.title * _LINE * self.title_lines + TITLE_PAD) * _POINT
 
     def _bottom(self) -> float:
         return _TICK_FONT * _LINE * _POINT + _TICK_SPACE if self.ticks is not None else 0.0
 
     def _label_room(self, bands: Sequence[Band]) -> float:
         widest = max((text_width(b.label, b.label_size) for b in bands if b.label), default=0)
-        return widest + 4 * _POINT + _GAP if widest else 0.0
+        return widest + _LABEL_PAD + _GAP if widest else 0.0
 
     def _bar_room(self, label: float) -> float:
-        return self._overhang() + _BAR_PAD + _BAR_WIDTH + _TICK_SPACE + label
+        return self._overhang + _BAR_PAD + _BAR_WIDTH + _TICK_SPACE + label
 
     def _panel_width(self, bands: Sequence[Band], label: float) -> float:
         side = self._bar_room(label) if self.bars in ("band", "all") else 0.0
         own = self._bar_room(label) if self.bars == "panel" else 0.0
         free = self.width - 2 * _GAP - self._label_room(bands) - side
-        return (free - self.columns * (self._left() + own) - (self.columns - 1) * _GAP) / (
+        return (free - self.columns * (self._left + own) - (self.columns - 1) * _GAP) / (
             self.columns
         )
 
@@ -324,8 +333,8 @@ class Grid:
     ) -> tuple[list[tuple[int, float, float]], float]:
         """Each panel as (band, left, top) in inches from the figure's top left; the height."""
         own = self._bar_room(label) if self.bars == "panel" else 0.0
-        step = self._left() + panel + own + _GAP
-        x0 = _GAP + self._label_room(bands) + self._left()
+        step = self._left + panel + own + _GAP
+        x0 = _GAP + self._label_room(bands) + self._left
         cells, y, row = [], _GAP, 0
         for number, band in enumerate(bands):
             for start in range(0, band.count, self.columns):
@@ -342,10 +351,10 @@ class Grid:
         cells: list[tuple[int, float, float]],
         panel: float,
         scales: Sequence[tuple[float, float]],
-    ) -> list[tuple[tuple[float, float], tuple[float, float, float, float]]]:
+    ) -> list[tuple[tuple[float, float], _Box]]:
         """Each colorbar's scale and box (left, top, width, height), in inches."""
         tall = panel * self.aspect
-        pad = self._overhang() + _BAR_PAD
+        pad = self._overhang + _BAR_PAD
         if self.bars == "panel":
             shrunk = tall * _BAR_SHRINK
             return [
