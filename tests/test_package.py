@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import re
 import subprocess
 import sys
@@ -37,6 +38,23 @@ def test_import_pulls_in_neither_mkdocs_nor_torch():
     assert "mkdocs" not in loaded
     assert "torch" not in loaded
     assert "matplotlib" not in loaded
+
+
+def test_importing_cnnviz_first_pins_torch_to_the_same_kernels_everywhere():
+    """A process that imports cnnviz before its first torch operation adds in the order of the
+    AVX2 kernels of ATen, MKL and oneDNN, on a machine with AVX-512 too: the numbers the pages
+    quote come out the same on every machine that builds the site."""
+    code = (
+        "import os, cnnviz, torch; torch.ones(4).sum(); "
+        "print(torch.backends.cpu.get_cpu_capability()); "
+        "print(*(os.environ[name] for name in cnnviz.CPU_KERNELS))"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in cnnviz.CPU_KERNELS}
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    ).stdout.split("\n")
+    assert output[0] == "AVX2"
+    assert output[1].split() == list(cnnviz.CPU_KERNELS.values())
 
 
 @pytest.mark.slow
