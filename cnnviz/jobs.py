@@ -9,7 +9,8 @@ goes. :func:`job_key` hashes everything that decides the result's bytes:
 * the bytes of the input image (parameter ``sample`` or ``path``) and the parameters, with a
   file inside the project named by its path from the project's folder, never by where the
   checkout happens to be;
-* the versions of torch, numpy, OpenCV, matplotlib and oxipng.
+* the versions of torch, numpy, OpenCV, matplotlib and oxipng, and the CPU kernels torch was
+  told to use (:data:`cnnviz.CPU_KERNELS`): a training's last digits depend on them.
 
 Computing a key imports neither torch nor matplotlib, so a build whose results are all cached
 stays light; :mod:`cnnviz.recipes` is imported only when something must be drawn. What must be
@@ -33,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import inputs, lessons, samples, store
+from . import CPU_KERNELS, inputs, lessons, samples, store
 from .deps import PACKAGE, CodeIndex, fingerprint
 from .errors import CnnvizError
 from .workers import Outcome, describe, pool_size, render_all
@@ -149,6 +150,7 @@ def job_key(job: Job, code: CodeIndex | None = None, read: dict | None = None) -
         "code": (code or CodeIndex()).digest([("recipes", job.recipe), ENCODER]),
         "input": _input_digest(job.params, {} if read is None else read),
         "versions": _versions(),
+        "cpu_kernels": {name: os.environ.get(name) for name in CPU_KERNELS},
     }
     return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
 

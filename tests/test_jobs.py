@@ -141,6 +141,15 @@ def test_library_versions_enter_the_key(copy, monkeypatch, package):
     assert copy.job_key(job) != before
 
 
+@pytest.mark.parametrize("name", ["ATEN_CPU_CAPABILITY", "MKL_CBWR", "ONEDNN_MAX_CPU_ISA"])
+def test_the_cpu_kernels_torch_is_told_to_use_enter_the_key(copy, monkeypatch, name):
+    """Other kernels add in another order, so a result drawn with them is another result."""
+    job = copy.Job(*CURVE)
+    before = copy.job_key(job)
+    monkeypatch.setenv(name, "default")
+    assert copy.job_key(job) != before
+
+
 def test_unknown_recipe_is_refused(copy):
     """A job naming no recipe fails at keying time, with the name in the message."""
     with pytest.raises(KeyError, match="no_such_recipe"):
