@@ -14,11 +14,12 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 from filelock import FileLock
 from hypothesis import HealthCheck, settings
-from project import ROOT, QuietHandler, QuietServer, free_port, mkdocs_build
+from project import ROOT, QuietHandler, QuietServer, free_port, fresh_tab, mkdocs_build
 
 CHROMIUM = Path("/usr/bin/chromium")
 SUBPATH = "cnnviz"  # the site is served under a subpath, as GitHub Pages serves a project
@@ -204,18 +205,24 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture
-def page(browser):
-    """A fresh browser tab; ``page.console_errors`` and ``page.requested`` record what it did."""
+@pytest.fixture(scope="session")
+def tabs(browser):
+    """One browser context per worker at 1280×900, whose tabs the ``page`` fixture opens.
+
+    A tab in a new context took 1.12 s to open and load a page; a tab in a context that has
+    loaded the site before took 0.62 s, with the site's files in its HTTP cache (2026-12-06).
+    """
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    tab = context.new_page()
-    tab.console_errors = []
-    tab.requested = []
-    tab.on("console", lambda m: m.type == "error" and tab.console_errors.append(m.text))
-    tab.on("pageerror", lambda error: tab.console_errors.append(str(error)))
-    tab.on("request", lambda request: tab.requested.append(request.url))
-    yield tab
+    yield context
     context.close()
+
+
+@pytest.fixture
+def page(tabs, site):
+    """A fresh browser tab on a first visit to the site (see :func:`fresh_tab`)."""
+    origin = "{0.scheme}://{0.netloc}".format(urlparse(site.url))
+    with fresh_tab(tabs, origin) as tab:
+        yield tab
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -9,14 +9,13 @@ import zipfile
 from urllib.parse import urlparse
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from project import ROOT
+from project import ROOT, fresh_tab, serious_violations
 from test_site import PAGES
 
 pytestmark = [pytest.mark.site, pytest.mark.browser]
 
 BOTH = [prefix + page for page in PAGES for prefix in ("", "en/")]
-SERIOUS = {"serious", "critical"}
+PHONE = {"width": 390, "height": 844}
 
 
 def has_math(page: str) -> bool:
@@ -46,24 +45,13 @@ def open_page(page, site, path: str):
     return response
 
 
-def serious_violations(page) -> list[str]:
-    # Chromium leaves the style of an off-screen `content-visibility: auto` section as it was
-    # when the section was last drawn, so axe would read the light palette in dark mode. A
-    # reader only sees a section once it is drawn: check every section in that state.
-    page.add_style_tag(content=".cnnviz-section { content-visibility: visible !important }")
-    results = Axe().run(page)
-    return [
-        f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes)"
-        for v in results.response["violations"]
-        if v["impact"] in SERIOUS
-    ]
-
-
 @pytest.mark.parametrize("path", BOTH)
-def test_page_loads_cleanly_offline_accessibly_and_with_its_math(site, page, path):
+def test_page_loads_cleanly_offline_accessibly_with_its_math_and_on_a_phone(site, page, path):
     """200, every image decoded, no console error, no other host; formulas laid out as MathML
-    with a real size and no TeX source visible; and no serious axe issue in either colour
-    scheme. One load of the page serves every check."""
+    with a real size and no TeX source visible; no serious axe issue in either colour scheme.
+    Then, loaded again in the same tab at 390 px as a phone loads it: nothing makes the page
+    scroll sideways, every table fits the screen without scrolling inside its box, and every
+    figure that has a narrow layout shows it."""
     open_page(page, site, path)
     broken = page.evaluate(
         "[...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
@@ -78,6 +66,27 @@ def test_page_loads_cleanly_offline_accessibly_and_with_its_math(site, page, pat
     page.click("label[for='__palette_1']")
     assert page.get_attribute("body", "data-md-color-scheme") == "slate"
     assert serious_violations(page) == []
+    page.set_viewport_size(PHONE)
+    open_page(page, site, path)
+    page.add_style_tag(content=".cnnviz-section { content-visibility: visible !important }")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{path}: {width} px wide"
+    tables = page.evaluate("""[...document.querySelectorAll('.md-typeset__scrollwrap')]
+        .map(box => [box.querySelector('table').scrollWidth, box.clientWidth])""")
+    assert all(table <= box for table, box in tables), f"{path}: tables {tables}"
+    pictures = page.evaluate("""[...document.querySelectorAll('article picture img')]
+        .map(img => img.currentSrc)""")
+    assert all(src.endswith("-narrow.png") for src in pictures), pictures
+
+
+def test_the_axe_check_finds_a_planted_fault_where_it_looks(site, page):
+    """The axe check is not blind: a button with no name planted in the article is reported,
+    on the whole page and in the article, and not in a part of the page that lacks it."""
+    open_page(page, site, "conv/")
+    page.evaluate("document.querySelector('article').append(document.createElement('button'))")
+    assert [finding for finding in serious_violations(page) if "button-name" in finding]
+    assert serious_violations(page, "article")
+    assert serious_violations(page, ".md-header") == []
 
 
 def assert_math_is_rendered(page) -> None:
@@ -92,6 +101,22 @@ def assert_math_is_rendered(page) -> None:
         return article.innerText;
     }""")
     assert not re.search(r"\$[^$\s][^$]*\$|\\frac|\\\(|\\\[|\\max|\\sum", text)
+
+
+def test_each_tab_finds_the_site_as_a_first_visit_does(site, tabs):
+    """The tabs of the browser tests share one context, and its HTTP cache; what one tab left
+    (the colour scheme Material remembers, a cookie, local storage) the next does not find."""
+    origin = "{0.scheme}://{0.netloc}".format(urlparse(site.url))
+    with fresh_tab(tabs, origin) as tab:
+        open_page(tab, site, "conv/")
+        tab.click("label[for='__palette_1']")
+        tab.evaluate("document.cookie = 'seen=1'; localStorage.setItem('seen', '1')")
+        assert tab.evaluate("localStorage.length") > 1
+    with fresh_tab(tabs, origin) as tab:
+        open_page(tab, site, "conv/")
+        assert tab.get_attribute("body", "data-md-color-scheme") == "default"
+        assert tab.evaluate("document.cookie") == ""
+        assert tab.evaluate("localStorage.getItem('seen')") is None
 
 
 @pytest.mark.parametrize("path", ["", "conv/", "gallery/", "pooling/"])
@@ -278,27 +303,6 @@ def test_notebook_links_download_under_the_subpath(site, page, path):
             assert any(entry.endswith(f"{name}.ipynb") for entry in names)
     own = urlparse(site.url).netloc
     assert [url for url in page.requested if urlparse(url).netloc != own] == []
-
-
-@pytest.mark.parametrize("path", BOTH)
-def test_no_page_is_wider_than_a_phone(site, browser, path):
-    """At 390 px, nothing makes the page scroll sideways, every table fits the screen without
-    scrolling inside its box, and every figure that has a narrow layout shows it."""
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    tab = context.new_page()
-    try:
-        open_page(tab, site, path)
-        tab.add_style_tag(content=".cnnviz-section { content-visibility: visible !important }")
-        width = tab.evaluate("document.documentElement.scrollWidth")
-        assert width <= 390, f"{path}: {width} px wide"
-        tables = tab.evaluate("""[...document.querySelectorAll('.md-typeset__scrollwrap')]
-            .map(box => [box.querySelector('table').scrollWidth, box.clientWidth])""")
-        assert all(table <= box for table, box in tables), f"{path}: tables {tables}"
-        pictures = tab.evaluate("""[...document.querySelectorAll('article picture img')]
-            .map(img => img.currentSrc)""")
-        assert all(src.endswith("-narrow.png") for src in pictures), pictures
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize("path", ["conv/", "en/conv/"])

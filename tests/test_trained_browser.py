@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 import numpy as np
 import pytest
 import torch
-from project import start_tags
+from project import serious_violations, start_tags
 from torch import nn
 
 pytestmark = pytest.mark.site  # and the tests that drive Chromium are marked browser
@@ -659,20 +659,6 @@ def test_every_canvas_is_named_and_the_prediction_is_announced(site, page):
     assert live.get_attribute("aria-busy") is None
 
 
-def serious_violations(page) -> list[str]:
-    """axe-core's serious and critical findings in the widget, with every section drawn (as
-    tests/test_browser.py checks pages)."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    page.add_style_tag(content=".cnnviz-section { content-visibility: visible !important }")
-    results = Axe().run(page, context=".cnnviz-net")
-    return [
-        f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes)"
-        for v in results.response["violations"]
-        if v["impact"] in {"serious", "critical"}
-    ]
-
-
 @pytest.mark.browser
 @pytest.mark.parametrize("language", ["ko", "en"])
 def test_axe_finds_nothing_serious_in_light_or_dark_mode(site, page, language):
@@ -680,7 +666,7 @@ def test_axe_finds_nothing_serious_in_light_or_dark_mode(site, page, language):
     Material's dark (slate) scheme."""
     open_widget(page, site, language)
     assert page.locator(".tn-pick").count() > 0
-    assert serious_violations(page) == []
+    assert serious_violations(page, ".cnnviz-net") == []
     page.click("label[for='__palette_1']")
     assert page.get_attribute("body", "data-md-color-scheme") == "slate"
-    assert serious_violations(page) == []
+    assert serious_violations(page, ".cnnviz-net") == []
