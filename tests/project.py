@@ -1,7 +1,7 @@
 """What the tests share: the project's root, `mkdocs build` in a fresh process, a quiet local
-server, an HTML start-tag collector, a browser tab that keeps nothing of the one before, and a
-throwaway copy of the project for tests that edit code
-or configuration and rebuild. Fixtures live in conftest.py."""
+server, an HTML start-tag collector, a browser tab that keeps nothing of the one before, axe's
+serious findings, and a throwaway copy of the project for tests that edit code or configuration
+and rebuild. Fixtures live in conftest.py."""
 
 from __future__ import annotations
 
@@ -158,7 +158,7 @@ def serious_violations(tab, within: str | None = None) -> list[str]:
     section in the style it was last drawn in, so axe would read the light palette in dark
     mode, where a reader only ever sees a section drawn. axe is injected once per page and asked
     for its violations alone: serialising every rule's passes to Python, as axe-playwright's
-    ``Axe.run`` does, took about half of each run (conv page: 3.0 s against 2.0 s, 2026-12-06).
+    ``Axe.run`` does, took a third of each run (conv page: 3.0 s against 2.0 s, 2026-12-06).
     """
     tab.add_style_tag(content=".cnnviz-section { content-visibility: visible !important }")
     if not tab.evaluate("typeof window.axe === 'object'"):

@@ -13,6 +13,7 @@ show a whole photograph-sized map for orientation are measured and reported, not
 
 from __future__ import annotations
 
+import functools
 import io
 import tomllib
 from dataclasses import dataclass
@@ -59,8 +60,10 @@ def _visible(extent: tuple[float, float], limits: tuple[float, float]) -> float:
     return max(high - low, 0.0)
 
 
-def panels(figure: str, narrow: bool) -> tuple[tuple[int, int], list[Panel]]:
-    """Redraw a figure as the build does; its PNG's size and each image panel in it."""
+@functools.cache
+def panels(figure: str, narrow: bool) -> tuple[tuple[int, int], tuple[Panel, ...]]:
+    """Redraw a figure as the build does; its PNG's size and each image panel in it. Drawn
+    once per process: both languages show the same figure."""
     (spec,) = [s for s in FIGURES if s["target"] == f"figures/{figure}.png"]
     params = {**spec["params"], **({"narrow": True} if narrow else {})}
     fig = getattr(recipes, spec["recipe"])(**params)
@@ -76,7 +79,7 @@ def panels(figure: str, narrow: bool) -> tuple[tuple[int, int], list[Panel]]:
             shown_x = box.width * width * across / abs(ax.get_xlim()[1] - ax.get_xlim()[0])
             shown_y = box.height * height * down / abs(ax.get_ylim()[1] - ax.get_ylim()[0])
             found.append(Panel((shown_x, shown_y), (across, down)))
-    return (width, height), found
+    return (width, height), tuple(found)
 
 
 def shown_image(browser, site, path: str, figure: str, viewport: int) -> dict:
@@ -86,7 +89,7 @@ def shown_image(browser, site, path: str, figure: str, viewport: int) -> dict:
     )
     tab = context.new_page()
     try:
-        tab.goto(site.url + path, wait_until="networkidle")
+        tab.goto(site.url + path)
         return tab.evaluate(
             """async (name) => {
                 const imgs = [...document.querySelectorAll('article img')]
