@@ -264,8 +264,8 @@ def test_sections_off_screen_wait_yet_a_heading_link_lands_on_its_heading(site, 
         ids = page.eval_on_selector_all("article h2", "hs => hs.map(h => h.id)")
         for way in ("arrive", "follow"):
             for heading in ids:
-                if way == "arrive":
-                    page.goto(site.url + prefix + "image/")
+                if way == "arrive":  # a whole load, not a jump within the page
+                    page.goto("about:blank")
                     page.goto(site.url + prefix + f"conv/#{heading}")
                 else:
                     page.evaluate(f"location.hash = {heading!r}")
