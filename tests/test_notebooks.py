@@ -123,17 +123,31 @@ def test_each_notebook_runs_and_prints_what_the_site_prints(
     cells = {language: code_cells(document) for language, document in documents.items()}
     assert len(cells["en"]) == len(cells["ko"]), name
     for number, (english, korean) in enumerate(zip(cells["en"], cells["ko"], strict=True)):
-        same = ast.dump(ast.parse(english.source)) == ast.dump(ast.parse(korean.source))
-        assert same, f"{name}.en.ipynb: code cell {number} is not the Korean one's program"
+        assert same_program(english.source, korean.source), f"{name}.en.ipynb: code cell {number}"
     outputs = ["".join(o.get("text", "") for o in cell.outputs).strip() for cell in cells["ko"]]
-    for language, code in cells.items():
-        printed = {cell.source.strip(): text for cell, text in zip(code, outputs, strict=True)}
+    for language, sources in cells.items():
+        printed = {cell.source.strip(): text for cell, text in zip(sources, outputs, strict=True)}
         page = (site.root / LANGUAGES[language] / name / "index.html").read_text("utf-8")
         shown = page_outputs(page)
         assert shown, f"{name}/: no output on the page"
         for code, output in shown.items():
             assert code in printed, f"{name}.{language}: the page shows code the notebook lacks"
             assert printed[code] == output, f"{name}.{language}: {code.splitlines()[0]}"
+
+
+def same_program(one: str, other: str) -> bool:
+    """Whether two cells' code parses to the same syntax tree: they differ at most in comments
+    and layout, so they run alike and print alike."""
+    return ast.dump(ast.parse(one)) == ast.dump(ast.parse(other))
+
+
+def test_same_program_sees_past_comments_but_not_past_a_changed_value():
+    """The check that stands in for running the English notebook tells a comment in another
+    language from a change the output would show."""
+    korean = "x = 1  # 하나\nprint(x)\n"
+    assert same_program(korean, "x = 1  # one\nprint( x )\n")
+    assert not same_program(korean, "x = 2  # one\nprint(x)\n")
+    assert not same_program(korean, "x = 1\nprint('x', x)\n")
 
 
 def code_cells(document) -> list:
