@@ -61,9 +61,11 @@ IMG = re.compile(r'<img\b[^>]*\ssrc="([^"]+)"')
 
 EXPORT = """
 import runpy, sys
+from pathlib import Path
 import mkdocs_gen_files
 from mkdocs.config import load_config
 from mkdocs.structure.files import Files
+from cnnviz.site import current_build
 config = load_config(sys.argv[1])
 config.plugins.on_startup(command="build", dirty=False)
 config = config.plugins.on_config(config)  # the cnnviz plugin starts the build the scripts use
@@ -71,8 +73,21 @@ try:
     with mkdocs_gen_files.FilesEditor(Files([]), config, sys.argv[2]):
         for script in config.plugins["gen-files"].config.scripts:
             runpy.run_path(script)
+    for target, data in current_build(config).kept.items():  # the lessons' printed outputs
+        (Path(sys.argv[3]) / target).parent.mkdir(parents=True, exist_ok=True)
+        (Path(sys.argv[3]) / target).write_bytes(data)
 finally:
     config.plugins.on_shutdown()
+"""
+
+# The baseline's one gen script: it hands the pages the lessons' printed outputs, which a
+# build keeps in memory (cnnviz.build.Build.kept), from the files EXPORT wrote.
+BASELINE_KEPT = """
+from pathlib import Path
+from cnnviz.site import current_build
+kept = Path(__file__).resolve().parent / "kept"
+for path in sorted(kept.rglob("*.json")):
+    current_build().kept[path.relative_to(kept).as_posix()] = path.read_bytes()
 """
 
 # Renders everything once, in this one process (CNNVIZ_WORKERS=1): the ReLU curve first, as
@@ -182,7 +197,11 @@ def build(project: Path, site: Path, **env: str) -> tuple[float, str]:
         text=True,
         check=True,
     )
-    return time.perf_counter() - start, result.stderr
+    seconds = time.perf_counter() - start
+    errors = [line for line in result.stderr.splitlines() if line.startswith("ERROR")]
+    if errors:  # a build that logs an error did other work than the one to be timed
+        raise SystemExit(f"bench: the build of {project} logged {len(errors)} errors: {errors[0]}")
+    return seconds, result.stderr
 
 
 def cold_build(project: Path, site: Path, **env: str) -> float:
@@ -221,19 +240,25 @@ def peer_from_file() -> tuple[list[float], str]:
 def static_copy(project: Path, static: Path) -> Path:
     """A copy of ``project`` whose generated files sit in docs/ and whose build runs no
     generator: MkDocs' own cost for the same site. The files come from ``project``'s own
-    cache (keys name an added image by its path), and the copy keeps the cache's printed
-    outputs, which the pages include."""
+    cache (keys name an added image by its path). The lessons' printed outputs, which the
+    pages include, reach the build as the gen scripts hand them over, from files read by one
+    script (:data:`BASELINE_KEPT`); without them every lesson page logged an error and lacked
+    its outputs."""
     generated = static.parent / f"{static.name}-generated"
+    kept = static.parent / f"{static.name}-kept"
     subprocess.run(
-        [sys.executable, "-c", EXPORT, str(project / "mkdocs.yml"), str(generated)],
+        [sys.executable, "-c", EXPORT, str(project / "mkdocs.yml"), str(generated)] + [str(kept)],
         cwd=project,
         env={**ENV, "PYTHONPATH": str(project)},
         check=True,
     )
     shutil.copytree(project, static, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(generated, static / "docs", dirs_exist_ok=True)
+    shutil.copytree(kept, static / "kept")
+    (static / "kept.py").write_text(BASELINE_KEPT)
     config = (static / "mkdocs.yml").read_text()
-    without = re.sub(r"\n  - gen-files:\n(      .*\n)+", "\n", config)
+    only_kept = "\n  - gen-files:\n      scripts:\n        - kept.py\n"
+    without = re.sub(r"\n  - gen-files:\n(      .*\n)+", only_kept, config)
     assert without != config, "the gen-files plugin block was not found in mkdocs.yml"
     (static / "mkdocs.yml").write_text(without)
     return static
@@ -352,6 +377,15 @@ def add_images(folder: Path, count: int, seed: int = 0) -> None:
         assert cv2.imwrite(str(folder / name), pixels), name
 
 
+def files_of(site: Path) -> dict[str, bytes]:
+    """Every file of a built site by its path, but the sitemap's archive, which is dated."""
+    return {
+        path.relative_to(site).as_posix(): path.read_bytes()
+        for path in site.rglob("*")
+        if path.is_file() and path.name != "sitemap.xml.gz"
+    }
+
+
 def figures_of(site: Path) -> dict[str, bytes]:
     return {
         str(path.relative_to(site)): path.read_bytes()
@@ -384,8 +418,10 @@ def interleaved(variants: dict, rounds: int) -> dict[str, list[float]]:
     return times
 
 
-def main() -> None:
-    work = Path(tempfile.mkdtemp(prefix="cnnviz-bench-"))
+def warm_rounds(work: Path) -> tuple[Path, dict[str, list[float]]]:
+    """The warm builds, in :data:`RUNS` interleaved rounds: the baseline, warm, after a Markdown
+    edit, after a function edit, and the same in one process. Returns the project copy (its
+    cache warm) and every variant's wall times."""
     project = copy_project(work / "project")
     static = static_copy(project, work / "baseline")
     figures = project / "cnnviz" / "figures.py"
@@ -413,6 +449,9 @@ def main() -> None:
 
     build(project, work / "warm")  # the copies' caches are filled, whatever state they came in
     build(serial, work / "warm")
+    build(static, work / "static")
+    differ = sorted(set(files_of(work / "warm").items()) ^ set(files_of(work / "static").items()))
+    print(f"the baseline's site and the warm build's: {len(differ)} files differ")
     times = interleaved(
         {
             "baseline": lambda run: build(static, work / "b")[0],
@@ -423,6 +462,12 @@ def main() -> None:
         },
         RUNS,
     )
+    return project, times
+
+
+def main() -> None:
+    work = Path(tempfile.mkdtemp(prefix="cnnviz-bench-"))
+    project, times = warm_rounds(work)
     images = work / "sample-images"
     add_images(images, 4, seed=1)
     render = copy_project(work / "render")
@@ -619,6 +664,15 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["per-result"]:  # only the CPU per result, against FIXED
         folder = Path(tempfile.mkdtemp(prefix="cnnviz-bench-"))
         per_result(folder)
+        shutil.rmtree(folder, ignore_errors=True)
+    elif sys.argv[1:] == ["warm"]:  # only the warm builds against the baseline
+        folder = Path(tempfile.mkdtemp(prefix="cnnviz-bench-"))
+        warm = warm_rounds(folder)[1]
+        base = statistics.median(warm["baseline"])
+        print(f"{'build':26} {'median':>7} {'fastest':>8} {'÷ base':>7}  ({RUNS} rounds)")
+        for name, runs in warm.items():
+            median = statistics.median(runs)
+            print(f"{name:26} {median:7.2f} {min(runs):8.2f} {median / base:7.2f}")
         shutil.rmtree(folder, ignore_errors=True)
     else:
         main()
