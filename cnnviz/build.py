@@ -15,6 +15,8 @@ and the second pass costs only its writes.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -28,6 +30,9 @@ from .jobs import Job, Report, run_jobs
 from .settings import read_settings
 from .store import Pruned, Store
 from .workers import close_pool
+
+LIBRARY = Path(__file__).resolve().parent
+"""The library's package folder, whose source :attr:`Build.library_code` digests."""
 
 CACHE = Path(".cache", "cnnviz")
 """The cache folder, relative to the project's root; MkDocs watches nothing in it."""
@@ -90,11 +95,14 @@ class Build:
                 each with what such a file holds when its recipe failed and nothing good was
                 ever computed, e.g. ``{"lessons/": b"{}\\n"}``. While such a recipe fails,
                 :attr:`stale` holds the failure's line under the file's target.
-            compose_key: What compose reads besides the results (e.g. a digest of the pages
-                the notebooks are made from). With the jobs and their results it names what
-                compose makes, which is made once: static-i18n's pass for the second language,
-                and a rebuild under `mkdocs serve` after an edit of other Markdown, write the
-                files composed before.
+            compose_key: A digest of all compose reads besides the results and the library:
+                the files it is made from (e.g. the pages the notebooks are made from) and the
+                script's own code. With the jobs and their results it names what compose
+                makes, which is made once: static-i18n's pass for the second language, and a
+                rebuild under `mkdocs serve` after an edit of other Markdown, write the files
+                composed before. A composition with a key is also stored in the cache, under
+                the key and the library's code (:attr:`library_code`), so a later build reads
+                it instead of composing.
         """
         results, report, repeat = self._results(name, jobs)
         for line in [*([] if repeat else problems), *report.errors()]:
@@ -124,8 +132,37 @@ class Build:
             digest.update(target.encode() + b"\0" + hashlib.sha256(results[target]).digest())
         key = digest.hexdigest()
         if self.composed.get(name, (None,))[0] != key:
-            self.composed[name] = (key, dict(compose(results)))
+            files = self._stored_composition(key, results, compose_key, compose)
+            self.composed[name] = (key, files)
         return dict(self.composed[name][1])
+
+    def _stored_composition(self, key, results, compose_key, compose) -> dict[str, bytes]:
+        """What compose makes of ``results``, from the store when a build made it before.
+
+        Only a composition with a key is stored: the key names all that compose reads besides
+        the results and the library, whose code the stored key adds. A warm build then skips
+        the notebooks' compose (0.17 to 0.30 s, 2026-12-06), nbformat's validation within it.
+        """
+        if not compose_key:
+            return dict(compose(results))
+        stored = hashlib.sha256(f"composed\0{key}\0{self.library_code}".encode()).hexdigest()
+        raw = self.store.get(stored)
+        if raw is not None:
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                return _unpack(raw, results)
+        files = dict(compose(results))
+        self.store.put(stored, _pack(files, results))
+        return files
+
+    @functools.cached_property
+    def library_code(self) -> str:
+        """A digest of the library's source, every module of :data:`LIBRARY`; what a stored
+        composition was made by (read once a build: 32 files, about 2 ms)."""
+        digest = hashlib.sha256()
+        for path in sorted(LIBRARY.rglob("*.py")):
+            digest.update(path.relative_to(LIBRARY).as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        return digest.hexdigest()
 
     def page_inputs(self) -> str:
         """A digest of all a page takes from this build but its own Markdown: the lessons'
@@ -182,6 +219,30 @@ class Build:
         close_pool()
         self._produced.clear()
         self.sizes.clear()
+
+
+def _pack(files: Mapping[str, bytes], results: Mapping[str, bytes]) -> bytes:
+    """A composition as one blob: a JSON index of (name, size), then the bytes in order; a file
+    that is one of the results, byte for byte, is stored as its name alone (size null)."""
+    same = {name for name, data in files.items() if results.get(name) == data}
+    index = [[name, None if name in same else len(data)] for name, data in files.items()]
+    head = json.dumps(index).encode()
+    body = b"".join(data for name, data in files.items() if name not in same)
+    return len(head).to_bytes(8, "big") + head + body
+
+
+def _unpack(raw: bytes, results: Mapping[str, bytes]) -> dict[str, bytes]:
+    """The composition :func:`_pack` made; a ValueError or KeyError if ``raw`` is not one."""
+    at = 8 + int.from_bytes(raw[:8], "big")
+    files = {}
+    for name, size in json.loads(raw[8:at]):
+        if size is None:
+            files[name] = results[name]
+        else:
+            files[name], at = raw[at : at + size], at + size
+    if at != len(raw):
+        raise ValueError("a stored composition of another length")
+    return files
 
 
 def _signature(jobs: Sequence[Job]) -> str:

@@ -30,6 +30,7 @@ import contextlib
 import functools
 import hashlib
 import io
+import json
 import os
 import re
 import sys
@@ -37,7 +38,7 @@ import tempfile
 import traceback
 import warnings
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -159,8 +160,48 @@ def read_lesson(name: str, folder: Path = LESSON_DIR) -> Lesson:
     return _parsed(name, path, text)
 
 
+PARSED = LESSON_DIR.parents[1] / ".cache" / "lessons"
+"""Where the project's own lessons are kept as parsed, one JSON file per lesson: a build that
+finds its source unchanged reads it from there, without importing jupytext (0.26 to 0.43 s)
+or parsing (0.18 s for the eleven lessons), measured 2026-12-06. Lessons of other folders
+are parsed every time."""
+
+
 @functools.cache
 def _parsed(name: str, path: Path, text: str) -> Lesson:
+    stored = PARSED / f"{name}.json" if path.parent == LESSON_DIR else None
+    key = _parse_key(text)
+    if stored is not None:
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            record = json.loads(stored.read_bytes())
+            if record["key"] == key:
+                cells = tuple(Cell(**{**c, "lines": tuple(c["lines"])}) for c in record["cells"])
+                return Lesson(name=name, path=path, cells=cells)
+    lesson = _parse(name, path, text)
+    if stored is not None:
+        from .store import write_atomic
+
+        cells = [asdict(cell) for cell in lesson.cells]
+        with contextlib.suppress(OSError):  # a folder that cannot be written: parse each time
+            write_atomic(stored, json.dumps({"key": key, "cells": cells}).encode())
+    return lesson
+
+
+def _parse_key(text: str) -> str:
+    """What a parse's cells depend on: the source and the parser (:func:`_parser`). The file's
+    place names it in errors alone, and a source that fails is never kept."""
+    return hashlib.sha256(hashlib.sha256(text.encode()).digest() + _parser()).hexdigest()
+
+
+@functools.cache
+def _parser() -> bytes:
+    """This module's code and jupytext's version: what turns a source into cells."""
+    import importlib.metadata
+
+    return Path(__file__).read_bytes() + importlib.metadata.version("jupytext").encode()
+
+
+def _parse(name: str, path: Path, text: str) -> Lesson:
     import jupytext  # pinned; only what reads a lesson's source needs it
 
     lines = text.splitlines()

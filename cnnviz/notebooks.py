@@ -19,9 +19,11 @@ is the page turned into cells, never a second text:
 Code cells the page does not show keep their place in the lesson's order, so the notebook
 runs top to bottom.
 
-The notebook is built with ``nbformat.v4``, checked against nbformat's schema whenever a build
-writes it (:func:`notebook_files`), and written by ``nbformat.writes``, as Jupyter saves a
-notebook; its cells' ids go by their place, so a build writes the same bytes every time.
+The notebook is built with ``nbformat.v4``, checked against nbformat's schema whenever it is
+composed (:func:`notebook_files`; a build whose inputs and code are those of a stored
+composition writes that one, see :class:`cnnviz.build.Build`), and written by nbformat.v4's
+own writer, the bytes ``nbformat.writes`` gives, as Jupyter saves a notebook; its cells' ids go
+by their place, so a build writes the same bytes every time.
 """
 
 from __future__ import annotations
@@ -32,11 +34,11 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import nbformat
-from nbformat import NotebookNode
+if TYPE_CHECKING:  # nbformat is imported where a notebook is made: a warm build makes none
+    from nbformat import NotebookNode
 
 from .lessons import (
     MARKER,
@@ -251,6 +253,8 @@ def notebook(
     Raises:
         LessonError: The page names a cell the lesson does not have.
     """
+    import nbformat
+
     items = list(_items(_ATTRIBUTES.sub("", _FRONT_MATTER.sub("", page)).splitlines()))
     drawn_by = drawn_by or {}
     shown = {values[0] for kind, *values in items if kind == "code"}
@@ -277,7 +281,14 @@ def notebook(
     cells = book.finish()
     for number, cell in enumerate(cells):
         cell["id"] = f"{lesson.name}-{number}"  # by place, so that a build repeats its bytes
-    return nbformat.v4.new_notebook(cells=cells, metadata=_METADATA)
+    return nbformat.from_dict(  # nbformat.v4.new_notebook's layout; checked once, when written
+        {
+            "nbformat": nbformat.v4.nbformat,
+            "nbformat_minor": nbformat.v4.nbformat_minor,
+            "metadata": _METADATA,
+            "cells": cells,
+        }
+    )
 
 
 def _items(lines: list[str]) -> Iterator[tuple[str, ...]]:
@@ -461,14 +472,20 @@ def _fetch_code(files: Iterable[str], address: str) -> str:
 
 # A cell is made as nbformat 4 lays it out and checked with its notebook, once: nbformat.v4's
 # new_code_cell and new_markdown_cell check each cell against the schema on its own as well,
-# which took 0.44 s of every build for the site's 2,300 cells (2026-12-06).
+# which took 0.44 s of every build for the site's 2,300 cells (2026-12-06). The notebook is
+# checked once too, by validate: new_notebook and nbformat.writes each check it again, which
+# took 40 % of composing one language's 11 notebooks (0.08 of 0.20 s, profiled, 2026-12-06).
 
 
 def _markdown(text: str) -> NotebookNode:
+    import nbformat
+
     return nbformat.from_dict({"cell_type": "markdown", "metadata": {}, "source": text})
 
 
 def _code(text: str) -> NotebookNode:
+    import nbformat
+
     return nbformat.from_dict(
         {
             "cell_type": "code",
@@ -486,6 +503,8 @@ def validate(document: Mapping[str, Any], where: str) -> None:
     Raises:
         LessonError: It is not a valid notebook; the message names it and the first problem.
     """
+    import nbformat
+
     try:
         nbformat.validate(nbformat.from_dict(document))
     except nbformat.ValidationError as error:
@@ -527,6 +546,8 @@ def notebook_files(
     Raises:
         LessonError: A notebook nbformat refuses, or a page that names a missing cell.
     """
+    import nbformat
+
     files: dict[str, bytes] = {}
     everything: dict[str, bytes] = {}
     for lesson in lessons:
@@ -540,7 +561,7 @@ def notebook_files(
             fetch_from=fetch_from,
         )
         validate(document, f"{lesson.name}.{language}.ipynb")
-        data = (nbformat.writes(document) + "\n").encode()  # as Jupyter saves it
+        data = (nbformat.v4.writes_json(document) + "\n").encode()  # as Jupyter saves it
         used = {f"images/{name}": images[name] for name in lesson.files()}
         own = {f"{lesson.name}.ipynb": data, **used}
         files[f"{lesson.name}.ipynb"] = data

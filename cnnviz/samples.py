@@ -25,9 +25,11 @@ import functools
 import importlib.util
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-from numpy.typing import NDArray
+if TYPE_CHECKING:  # numpy is imported where a sample is drawn or loaded, not where it is listed
+    import numpy as np
+    from numpy.typing import NDArray
 
 _DATA = Path(__file__).resolve().parent / "data"
 _SUPERSAMPLE = 4  # edges are drawn at 4× and averaged down, so they are anti-aliased
@@ -75,6 +77,8 @@ def load_sample(name: str) -> NDArray[np.float32]:
     Returns:
         An ``(H, W)`` float32 array with values ``k / 255`` in [0, 1].
     """
+    import numpy as np
+
     path = sample_path(name)
     if path is None:
         levels = _drawn(name)
@@ -132,6 +136,8 @@ def draw_road(height: int = 288, width: int = 512) -> NDArray[np.uint8]:
     Returns:
         An ``(height, width)`` uint8 image.
     """
+    import numpy as np
+
     y, x = _grid(height, width)  # both in [0, 1), y down
     horizon = 0.42
     image = np.where(y < horizon, 0.9 - 0.35 * (horizon - y), 0.42)  # sky above, grass below
@@ -158,6 +164,8 @@ def draw_test_card(size: int = 320) -> NDArray[np.uint8]:
     Returns:
         A ``(size, size)`` uint8 image.
     """
+    import numpy as np
+
     y, x = _grid(size, size)
     image = np.full(y.shape, 0.5)
     image = np.where((x > 0.08) & (x < 0.2) & (y > 0.08) & (y < 0.92), 0.95, image)
@@ -181,12 +189,16 @@ def _drawn(name: str) -> NDArray[np.uint8]:
 
 
 def _grid(height: int, width: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    import numpy as np
+
     rows = (np.arange(height * _SUPERSAMPLE) + 0.5) / (height * _SUPERSAMPLE)
     cols = (np.arange(width * _SUPERSAMPLE) + 0.5) / (width * _SUPERSAMPLE)
     return np.meshgrid(rows, cols, indexing="ij")
 
 
 def _finish(image: NDArray[np.float64]) -> NDArray[np.uint8]:
+    import numpy as np
+
     height, width = image.shape[0] // _SUPERSAMPLE, image.shape[1] // _SUPERSAMPLE
     blocks = image.reshape(height, _SUPERSAMPLE, width, _SUPERSAMPLE).mean(axis=(1, 3))
     return np.round(blocks * 255).astype(np.uint8)

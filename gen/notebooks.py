@@ -9,6 +9,7 @@ downloaded without its zip fetches them when the site has a public address.
 """
 
 import hashlib
+import importlib.metadata
 import logging
 import tomllib
 from pathlib import Path
@@ -73,7 +74,20 @@ def compose(results):
     return files
 
 
-read = hashlib.sha256(repr([sorted(pages.items()), site]).encode()).hexdigest()
+# All compose reads besides the results and the library, whose code the build adds: the
+# composition is kept in the cache under this key (cnnviz.build.Build.generate).
+read = hashlib.sha256(
+    repr(
+        [
+            sorted(pages.items()),
+            site,
+            i18n.default_language,
+            [lesson.path.read_bytes() for lesson in parsed],
+            [path.read_bytes() for path in (Path(__file__), STRINGS, FIGURES)],
+            [importlib.metadata.version(package) for package in ("nbformat", "jupytext")],
+        ]
+    ).encode()
+).hexdigest()
 current_build().generate(
     "notebooks", jobs, log, mkdocs_gen_files.open, compose=compose, compose_key=read
 )

@@ -88,7 +88,8 @@ def forget_cnnviz() -> None:
 
 
 def copy_project(destination: Path) -> Path:
-    """Copy the sources and the figure cache, so the copy starts warm; return the copy's root.
+    """Copy the sources, the figure cache and the parsed lessons, so the copy starts warm;
+    return the copy's root.
 
     Python must import the copy's `cnnviz`: run it with ``PYTHONPATH=<copy>``, or put the copy
     first on ``sys.path``.
@@ -100,9 +101,9 @@ def copy_project(destination: Path) -> Path:
             shutil.copytree(source, destination / part, ignore=ignore)
         else:
             shutil.copy2(source, destination / part)
-    cache = ROOT / ".cache" / "cnnviz"
-    if cache.is_dir():
-        shutil.copytree(cache, destination / ".cache" / "cnnviz")
+    for cache in (ROOT / ".cache" / "cnnviz", ROOT / ".cache" / "lessons"):
+        if cache.is_dir():
+            shutil.copytree(cache, destination / cache.relative_to(ROOT))
     return destination
 
 

@@ -135,6 +135,62 @@ def test_a_build_with_the_same_code_reuses_what_the_last_composed(fresh_build, l
         later.close()
 
 
+def test_a_later_build_reads_a_keyed_composition_from_the_cache(fresh_build, log, monkeypatch):
+    """A composition with a key outlives its build: a new build of the same project, with
+    nothing handed over, writes the same files without composing (a warm `mkdocs build`).
+    Another key, an edit of the library's code, or a damaged entry composes afresh; a
+    composition without a key is never stored."""
+    library = fresh_build.root / "library"
+    library.mkdir()
+    (library / "module.py").write_text("VALUE = 1\n")
+    monkeypatch.setattr(build, "LIBRARY", library)
+    calls = []
+
+    def compose(results):  # one file of its own, and one of the results as it is
+        calls.append(1)
+        return {"page.md": f"page {len(calls)}".encode(), **results}
+
+    def write(key, expect_calls):
+        later, site = build.Build(fresh_build.root), Site()
+        try:
+            later.generate("gallery", JOBS[:1], log, site.open, compose=compose, compose_key=key)
+        finally:
+            later.close()
+        assert len(calls) == expect_calls
+        return site.files
+
+    first = write("a", 1)
+    assert first["page.md"] == b"page 1"
+    assert first["figures/relu-curve.png"].startswith(b"\x89PNG")
+    assert write("a", 1) == first  # read, not composed
+    assert write("b", 2)["page.md"] == b"page 2"
+    (library / "module.py").write_text("VALUE = 2\n")
+    assert write("a", 3)["page.md"] == b"page 3"
+    assert write("a", 3)["page.md"] == b"page 3"
+    for entry in (fresh_build.root / build.CACHE / "objects").glob("??/*"):
+        if entry.read_bytes().endswith(b"page 3"):
+            entry.write_bytes(entry.read_bytes()[:-1])
+    assert write("a", 4)["page.md"] == b"page 4"
+    assert write("", 5)["page.md"] == b"page 5"
+    assert write("", 6)["page.md"] == b"page 6"
+
+
+def test_a_stored_composition_unpacks_to_what_was_packed():
+    """The stored form keeps every file and its order, holds a result's bytes only once, and
+    refuses bytes that are not a whole composition."""
+    results = {"a.png": b"\x89PNG one", "b.png": b"two"}
+    files = {"page.md": b"", "a.png": results["a.png"], "b.png": b"changed", "z": b"\0" * 3}
+    packed = build._pack(files, results)
+    assert packed.count(b"\x89PNG one") == 0
+    unpacked = build._unpack(packed, results)
+    assert unpacked == files
+    assert list(unpacked) == list(files)
+    with pytest.raises(ValueError, match="another length"):
+        build._unpack(packed[:-1], results)
+    with pytest.raises(ValueError, match="another length"):
+        build._unpack(packed + b"x", results)
+
+
 def test_the_second_language_pass_reuses_the_first(fresh_build, log, caplog, monkeypatch):
     """static-i18n runs each script again for the second language: the same jobs get the
     first pass's results without running them, the failure is not logged again, the counts

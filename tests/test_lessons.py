@@ -152,6 +152,63 @@ def test_a_source_written_back_by_jupytext_reads_the_same(folder):
     assert [c.line for c in after.cells] == [c.line + 1 for c in before.cells]
 
 
+@pytest.fixture
+def parsed_copies(tmp_path, monkeypatch):
+    """The folder of parsed lessons, moved to ``tmp_path``, and a parse that is counted."""
+    monkeypatch.setattr(lessons, "PARSED", tmp_path / "parsed")
+    parses = []
+    parse = lessons._parse
+
+    def counted(*args):
+        parses.append(args[0])
+        return parse(*args)
+
+    monkeypatch.setattr(lessons, "_parse", counted)
+    lessons._parsed.cache_clear()
+    yield parses
+    lessons._parsed.cache_clear()
+
+
+def test_a_project_lesson_is_parsed_again_only_when_its_source_changes(parsed_copies):
+    """A lesson of the project's own folder is parsed once, then read from its parsed copy,
+    cell for cell the same, by every later process; a changed source, a damaged copy, or
+    another parser's copy is parsed again."""
+    path = lessons.LESSON_DIR / "relu.py"
+    text = path.read_text(encoding="utf-8")
+    first = lessons._parsed("relu", path, text)
+    copy = lessons.PARSED / "relu.json"
+    assert parsed_copies == ["relu"]
+    assert copy.exists()
+
+    def again(source=text):  # as a new process reads it: nothing remembered in memory
+        lessons._parsed.cache_clear()
+        return lessons._parsed("relu", path, source)
+
+    assert again() == first
+    assert parsed_copies == ["relu"]
+    edited = again(text + "\n# %% another\nx = 1\n")
+    assert edited.cells[-1].name == "another"
+    assert parsed_copies == ["relu", "relu"]
+    assert again() == first  # the copy holds one source at a time
+    assert parsed_copies == ["relu", "relu", "relu"]
+    copy.write_bytes(copy.read_bytes()[:-2])
+    assert again() == first
+    assert len(parsed_copies) == 4
+    record = json.loads(copy.read_bytes())
+    copy.write_text(json.dumps({**record, "key": "another parser"}))
+    assert again() == first
+    assert len(parsed_copies) == 5
+
+
+def test_a_lesson_of_another_folder_is_always_parsed(folder, parsed_copies):
+    """Only the project's own lessons are kept parsed; a folder elsewhere gets no copy."""
+    lessons.read_lesson("small", folder)
+    lessons._parsed.cache_clear()
+    lessons.read_lesson("small", folder)
+    assert parsed_copies == ["small", "small"]
+    assert not lessons.PARSED.exists()
+
+
 def test_a_missing_source_is_one_line(folder):
     """A lesson with no file is named, with the reason."""
     with pytest.raises(LessonError, match=r"nothing\.py: cannot be read"):

@@ -548,3 +548,18 @@ def test_a_notebook_is_written_as_jupyter_saves_it(small):
     assert [cell.id for cell in document.cells] == [
         f"small-{number}" for number in range(len(document.cells))
     ]
+
+
+def test_a_notebook_the_schema_refuses_is_not_written(small, monkeypatch):
+    """Each notebook is checked against nbformat's schema once, before its bytes are written
+    (nbformat.writes would only log the problem); the build stops with one line naming it."""
+    made = notebooks.notebook
+
+    def broken(*args, **kwargs):
+        document = made(*args, **kwargs)
+        document["cells"][0]["cell_type"] = "picture"
+        return document
+
+    monkeypatch.setattr(notebooks, "notebook", broken)
+    with pytest.raises(lessons.LessonError, match=r"^small\.en\.ipynb: not a valid notebook"):
+        notebooks.notebook_files([small], "en", {"small": "# T\n"}, STRINGS["en"], {})
