@@ -20,7 +20,7 @@ import functools
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import IO, Any
@@ -62,6 +62,7 @@ class Build:
         self._produced: dict[str, tuple[str, dict[str, bytes], Report]] = {}
         self.composed: dict[str, tuple] = dict(composed or {})  # each script's last compose
         self.sizes: dict[str, tuple[int, int] | None] = {}  # each PNG written: its size
+        self._pieces: dict[str, Pieces] = {}
 
     def generate(
         self,
@@ -144,15 +145,32 @@ class Build:
         the notebooks' compose (0.17 to 0.30 s, 2026-12-06), nbformat's validation within it.
         """
         if not compose_key:
-            return dict(compose(results))
+            return self._composed(results, compose)
         stored = hashlib.sha256(f"composed\0{key}\0{self.library_code}".encode()).hexdigest()
         raw = self.store.get(stored)
         if raw is not None:
             with contextlib.suppress(ValueError, KeyError, TypeError):
                 return _unpack(raw, results)
-        files = dict(compose(results))
+        files = self._composed(results, compose)
         self.store.put(stored, _pack(files, results))
         return files
+
+    def _composed(self, results, compose) -> dict[str, bytes]:
+        files = dict(compose(results))
+        for pieces in self._pieces.values():
+            pieces.save()
+        return files
+
+    def pieces(self, name: str) -> Pieces:
+        """The pieces a gen script's compose made in earlier builds, by their keys: a compose
+        that makes many files from many inputs (each notebook from its page) makes again only
+        those whose key is new, as after the edit of one page. Kept in the cache for this
+        build's library code; once compose has run, they are saved with only the pieces it
+        used. ``name`` names the table and whatever else it depends on, e.g. a version."""
+        if name not in self._pieces:
+            key = hashlib.sha256(f"pieces\0{name}\0{self.library_code}".encode()).hexdigest()
+            self._pieces[name] = Pieces(self.store, key)
+        return self._pieces[name]
 
     @functools.cached_property
     def library_code(self) -> str:
@@ -219,6 +237,61 @@ class Build:
         close_pool()
         self._produced.clear()
         self.sizes.clear()
+
+
+class Pieces(MutableMapping[str, bytes]):
+    """Pieces of compositions by key, kept in the store from one build to the next (see
+    :meth:`Build.pieces`). The table is read from the store when first looked at; :meth:`save`
+    stores the pieces this build looked up or added, and no other, so the table holds what the
+    latest composition used and never grows with edits.
+
+    Args:
+        store: The cache.
+        key: The table's key in it.
+    """
+
+    def __init__(self, store: Store, key: str) -> None:
+        self._store, self._key = store, key
+        self._earlier: dict[str, bytes] | None = None
+        self._used: dict[str, bytes] = {}
+
+    def _stored(self) -> dict[str, bytes]:
+        if self._earlier is None:
+            raw = self._store.get(self._key)
+            self._earlier = {}
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                self._earlier = _unpack(raw, {}) if raw is not None else {}
+        return self._earlier
+
+    def __getitem__(self, key: str) -> bytes:
+        if key not in self._used:
+            self._used[key] = self._stored()[key]
+        return self._used[key]
+
+    def __setitem__(self, key: str, data: bytes) -> None:
+        self._used[key] = data
+
+    def __delitem__(self, key: str) -> None:
+        if key not in self:
+            raise KeyError(key)
+        self._stored().pop(key, None)
+        self._used.pop(key, None)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._used or key in self._stored()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({**self._stored(), **self._used})
+
+    def __len__(self) -> int:
+        return len({**self._stored(), **self._used})
+
+    def save(self) -> None:
+        """Store the pieces looked up or added since the table was made, if they are not
+        exactly the ones stored."""
+        if self._used and self._used != self._earlier:
+            self._store.put(self._key, _pack(self._used, {}))
+            self._earlier = dict(self._used)
 
 
 def _pack(files: Mapping[str, bytes], results: Mapping[str, bytes]) -> bytes:

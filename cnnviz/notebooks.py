@@ -28,12 +28,13 @@ by their place, so a build writes the same bytes every time.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import ipaddress
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -522,6 +523,7 @@ def notebook_files(
     drawn_by: Mapping[str, str] | None = None,
     site: str | None = None,
     fetch_from: str | None = None,
+    made: MutableMapping[str, bytes] | None = None,
 ) -> dict[str, bytes]:
     """Compose one language's notebook downloads: each lesson's ``.ipynb`` and ``.zip``.
 
@@ -538,6 +540,9 @@ def notebook_files(
         drawn_by: The cell that draws each figure, by file name (see :func:`notebook`).
         site: The published site's root for that language, if it has a public address.
         fetch_from: Where a notebook fetches a missing image from (see :func:`notebook`).
+        made: Notebooks made before, by a digest of all a notebook is made from but this
+            module's code (:func:`notebook_key`): one found there is not made again, and each
+            one made is added. Keep it for one version of the library.
 
     Returns:
         The bytes of each file by its name: ``<lesson>.ipynb``, ``<lesson>.zip`` and
@@ -550,18 +555,16 @@ def notebook_files(
 
     files: dict[str, bytes] = {}
     everything: dict[str, bytes] = {}
+    made = {} if made is None else made
     for lesson in lessons:
-        document = notebook(
-            lesson,
-            language,
-            pages[lesson.name],
-            strings,
-            drawn_by=drawn_by,
-            site=site,
-            fetch_from=fetch_from,
-        )
-        validate(document, f"{lesson.name}.{language}.ipynb")
-        data = (nbformat.v4.writes_json(document) + "\n").encode()  # as Jupyter saves it
+        args = (lesson, language, pages[lesson.name], strings)
+        options = {"drawn_by": drawn_by, "site": site, "fetch_from": fetch_from}
+        key = notebook_key(*args, **options)
+        if key not in made:
+            document = notebook(*args, **options)
+            validate(document, f"{lesson.name}.{language}.ipynb")
+            made[key] = (nbformat.v4.writes_json(document) + "\n").encode()  # as Jupyter saves it
+        data = made[key]
         used = {f"images/{name}": images[name] for name in lesson.files()}
         own = {f"{lesson.name}.ipynb": data, **used}
         files[f"{lesson.name}.ipynb"] = data
@@ -569,6 +572,28 @@ def notebook_files(
         everything.update({f"{ALL_NOTEBOOKS}/{k}": v for k, v in own.items()})
     files[f"{ALL_NOTEBOOKS}.zip"] = zip_bytes(everything)
     return files
+
+
+def notebook_key(
+    lesson: Lesson,
+    language: str,
+    page: str,
+    strings: Mapping[str, str],
+    *,
+    drawn_by: Mapping[str, str] | None = None,
+    site: str | None = None,
+    fetch_from: str | None = None,
+) -> str:
+    """A digest of all :func:`notebook` makes a notebook from, its code aside: the lesson's
+    cells and those its setup borrows, and every argument. Two calls with the same key make
+    the same notebook, as long as this module and nbformat are the same."""
+    borrowed = [(owner, asdict(cell)) for owner, cell in setup_cells(lesson)]
+    record = [
+        [asdict(cell) for cell in lesson.cells],
+        borrowed,
+        [language, page, dict(strings), dict(drawn_by or {}), site, fetch_from],
+    ]
+    return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
 
 
 def zip_bytes(files: Mapping[str, bytes]) -> bytes:

@@ -57,6 +57,7 @@ def compose(results):
     """The images, then each language's notebooks and zips under that language's root."""
     files = dict(results)
     images = {job.target.rpartition("/")[2]: results.get(job.target, b"") for job in jobs}
+    made = current_build().pieces(f"notebooks, nbformat {importlib.metadata.version('nbformat')}")
     for language in i18n.build_languages:
         root = "" if language == i18n.default_language else f"{language}/"
         whole = [lesson for lesson in parsed if _readable(lesson, pages[language][lesson.name])]
@@ -69,6 +70,7 @@ def compose(results):
             drawn_by=drawn_by,
             site=f"{site}{root}" if site else None,
             fetch_from=f"{site}notebooks/images/" if site else None,
+            made=made,  # after an edit of one page, one notebook is made again
         )
         files.update({f"{root}notebooks/{name}": data for name, data in written.items()})
     return files

@@ -175,6 +175,62 @@ def test_a_later_build_reads_a_keyed_composition_from_the_cache(fresh_build, log
     assert write("", 6)["page.md"] == b"page 6"
 
 
+def test_pieces_outlive_their_build_holding_only_what_the_last_compose_used(fresh_build, log):
+    """A compose that keeps its pieces in the build's table (as the notebooks do, one piece a
+    notebook) finds in the next build what the last one made, makes only the new ones, and
+    the table it leaves holds only the pieces that compose used."""
+    made = []
+
+    def compose_of(names):
+        def compose(results):
+            pieces = build_now.pieces("test, v1")
+            for name in names:
+                if name not in pieces:
+                    made.append(name)
+                    pieces[name] = f"{name} made".encode()
+            return {f"{name}.txt": pieces[name] for name in names}
+
+        return compose
+
+    def generate(names):
+        nonlocal build_now
+        build_now, site = build.Build(fresh_build.root), Site()
+        try:
+            key = ",".join(names)  # a new key: the whole composition is not stored yet
+            build_now.generate("t", [], log, site.open, compose=compose_of(names), compose_key=key)
+        finally:
+            build_now.close()
+        return site.files
+
+    build_now = None
+    assert generate(["a", "b"]) == {"a.txt": b"a made", "b.txt": b"b made"}
+    assert made == ["a", "b"]
+    assert generate(["a", "c"]) == {"a.txt": b"a made", "c.txt": b"c made"}
+    assert made == ["a", "b", "c"]  # a came from the table
+    assert sorted(build.Build(fresh_build.root).pieces("test, v1")) == ["a", "c"]
+    assert list(build.Build(fresh_build.root).pieces("test, v2")) == []
+
+
+def test_pieces_behave_as_a_mapping(fresh_build):
+    """A table reads as a mapping of what is stored and what was added; a damaged table in
+    the store reads as empty."""
+    pieces = fresh_build.pieces("table")
+    pieces["x"] = b"1"
+    pieces["y"] = b"2"
+    pieces.save()
+    again = build.Build(fresh_build.root).pieces("table")
+    assert dict(again) == {"x": b"1", "y": b"2"}
+    assert len(again) == 2
+    del again["x"]
+    assert "x" not in again
+    with pytest.raises(KeyError):
+        del again["x"]
+    objects = fresh_build.root / build.CACHE / "objects"
+    for entry in objects.glob("??/*"):
+        entry.write_bytes(entry.read_bytes()[:-1])
+    assert dict(build.Build(fresh_build.root).pieces("table")) == {}
+
+
 def test_a_stored_composition_unpacks_to_what_was_packed():
     """The stored form keeps every file and its order, holds a result's bytes only once, and
     refuses bytes that are not a whole composition."""

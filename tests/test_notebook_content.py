@@ -563,3 +563,36 @@ def test_a_notebook_the_schema_refuses_is_not_written(small, monkeypatch):
     monkeypatch.setattr(notebooks, "notebook", broken)
     with pytest.raises(lessons.LessonError, match=r"^small\.en\.ipynb: not a valid notebook"):
         notebooks.notebook_files([small], "en", {"small": "# T\n"}, STRINGS["en"], {})
+
+
+def test_a_notebook_made_before_is_not_made_again(small, tmp_path, monkeypatch):
+    """With ``made``, a notebook whose page, lesson, borrowed setup and options are unchanged
+    is taken as it was made; a change to any of them makes it again."""
+    made = {}
+    page = {"small": '# T\n\n{{ cell("double") }}\n'}
+
+    def files(page=page, language="en", **options):
+        return notebooks.notebook_files(
+            [lessons.read_lesson("small", tmp_path)],
+            language,
+            page,
+            STRINGS[language],
+            {"t.txt": b"abc"},
+            made=made,
+            **options,
+        )
+
+    first = files()
+    calls = []
+    make = notebooks.notebook
+    monkeypatch.setattr(notebooks, "notebook", lambda *a, **k: calls.append(1) or make(*a, **k))
+    assert files() == first
+    assert calls == []
+    files({"small": page["small"] + "\nMore.\n"})
+    files(language="ko", page={"small": "# 제목\n"})
+    files(site="https://x.org/en/")
+    (tmp_path / "first.py").write_text(FIRST + "y = 1\n", encoding="utf-8")
+    lessons._parsed.cache_clear()
+    assert files()["small.ipynb"] != first["small.ipynb"]  # the borrowed setup cell changed
+    assert len(calls) == 4
+    assert len(made) == 5
