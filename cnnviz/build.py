@@ -150,15 +150,19 @@ class Build:
         raw = self.store.get(stored)
         if raw is not None:
             with contextlib.suppress(ValueError, KeyError, TypeError):
-                return _unpack(raw, results)
+                files, pieces = _unpack(raw, results)
+                for table in pieces:  # the next edit's compose will want them
+                    self.store.keep(table)
+                return files
         files = self._composed(results, compose)
-        self.store.put(stored, _pack(files, results))
+        pieces = [table.key for table in self._pieces.values()]
+        self.store.put(stored, _pack(files, results, pieces))
         return files
 
     def _composed(self, results, compose) -> dict[str, bytes]:
         files = dict(compose(results))
-        for pieces in self._pieces.values():
-            pieces.save()
+        for table in self._pieces.values():
+            table.save()
         return files
 
     def pieces(self, name: str) -> Pieces:
@@ -251,16 +255,16 @@ class Pieces(MutableMapping[str, bytes]):
     """
 
     def __init__(self, store: Store, key: str) -> None:
-        self._store, self._key = store, key
+        self._store, self.key = store, key
         self._earlier: dict[str, bytes] | None = None
         self._used: dict[str, bytes] = {}
 
     def _stored(self) -> dict[str, bytes]:
         if self._earlier is None:
-            raw = self._store.get(self._key)
+            raw = self._store.get(self.key)
             self._earlier = {}
             with contextlib.suppress(ValueError, KeyError, TypeError):
-                self._earlier = _unpack(raw, {}) if raw is not None else {}
+                self._earlier = _unpack(raw, {})[0] if raw is not None else {}
         return self._earlier
 
     def __getitem__(self, key: str) -> bytes:
@@ -290,32 +294,37 @@ class Pieces(MutableMapping[str, bytes]):
         """Store the pieces looked up or added since the table was made, if they are not
         exactly the ones stored."""
         if self._used and self._used != self._earlier:
-            self._store.put(self._key, _pack(self._used, {}))
+            self._store.put(self.key, _pack(self._used, {}))
             self._earlier = dict(self._used)
 
 
-def _pack(files: Mapping[str, bytes], results: Mapping[str, bytes]) -> bytes:
-    """A composition as one blob: a JSON index of (name, size), then the bytes in order; a file
-    that is one of the results, byte for byte, is stored as its name alone (size null)."""
+def _pack(
+    files: Mapping[str, bytes], results: Mapping[str, bytes], pieces: Sequence[str] = ()
+) -> bytes:
+    """A composition as one blob: a JSON head of (name, size) for each file and the keys of the
+    piece tables its compose used, then the files' bytes in order; a file that is one of the
+    results, byte for byte, is stored as its name alone (size null)."""
     same = {name for name, data in files.items() if results.get(name) == data}
     index = [[name, None if name in same else len(data)] for name, data in files.items()]
-    head = json.dumps(index).encode()
+    head = json.dumps({"files": index, "pieces": list(pieces)}).encode()
     body = b"".join(data for name, data in files.items() if name not in same)
     return len(head).to_bytes(8, "big") + head + body
 
 
-def _unpack(raw: bytes, results: Mapping[str, bytes]) -> dict[str, bytes]:
-    """The composition :func:`_pack` made; a ValueError or KeyError if ``raw`` is not one."""
+def _unpack(raw: bytes, results: Mapping[str, bytes]) -> tuple[dict[str, bytes], list[str]]:
+    """The files and piece tables :func:`_pack` stored; a ValueError, KeyError or TypeError
+    if ``raw`` is not such a blob."""
     at = 8 + int.from_bytes(raw[:8], "big")
+    head = json.loads(raw[8:at])
     files = {}
-    for name, size in json.loads(raw[8:at]):
+    for name, size in head["files"]:
         if size is None:
             files[name] = results[name]
         else:
             files[name], at = raw[at : at + size], at + size
     if at != len(raw):
         raise ValueError("a stored composition of another length")
-    return files
+    return files, list(head["pieces"])
 
 
 def _signature(jobs: Sequence[Job]) -> str:

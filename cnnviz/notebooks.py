@@ -541,7 +541,7 @@ def notebook_files(
         site: The published site's root for that language, if it has a public address.
         fetch_from: Where a notebook fetches a missing image from (see :func:`notebook`).
         made: Notebooks made before, by a digest of all a notebook is made from but this
-            module's code (:func:`notebook_key`): one found there is not made again, and each
+            module's code (:func:`_notebook_key`): one found there is not made again, and each
             one made is added. Keep it for one version of the library.
 
     Returns:
@@ -559,7 +559,7 @@ def notebook_files(
     for lesson in lessons:
         args = (lesson, language, pages[lesson.name], strings)
         options = {"drawn_by": drawn_by, "site": site, "fetch_from": fetch_from}
-        key = notebook_key(*args, **options)
+        key = _notebook_key(*args, **options)
         if key not in made:
             document = notebook(*args, **options)
             validate(document, f"{lesson.name}.{language}.ipynb")
@@ -574,26 +574,13 @@ def notebook_files(
     return files
 
 
-def notebook_key(
-    lesson: Lesson,
-    language: str,
-    page: str,
-    strings: Mapping[str, str],
-    *,
-    drawn_by: Mapping[str, str] | None = None,
-    site: str | None = None,
-    fetch_from: str | None = None,
-) -> str:
+def _notebook_key(lesson: Lesson, *arguments: object, **options: object) -> str:
     """A digest of all :func:`notebook` makes a notebook from, its code aside: the lesson's
-    cells and those its setup borrows, and every argument. Two calls with the same key make
-    the same notebook, as long as this module and nbformat are the same."""
+    cells and those its setup borrows, and every other argument. Two calls with the same key
+    make the same notebook, as long as this module and nbformat are the same."""
     borrowed = [(owner, asdict(cell)) for owner, cell in setup_cells(lesson)]
-    record = [
-        [asdict(cell) for cell in lesson.cells],
-        borrowed,
-        [language, page, dict(strings), dict(drawn_by or {}), site, fetch_from],
-    ]
-    return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
+    record = [[asdict(cell) for cell in lesson.cells], borrowed, arguments, options]
+    return hashlib.sha256(json.dumps(record, sort_keys=True, default=dict).encode()).hexdigest()
 
 
 def zip_bytes(files: Mapping[str, bytes]) -> bytes:

@@ -244,6 +244,19 @@ class Store:
         write_atomic(path, _MAGIC + hashlib.sha256(data).digest() + data)
         self.used.add(path)
 
+    def keep(self, key: str) -> bool:
+        """Count the entry under ``key`` as used, without reading it: :meth:`prune` keeps it,
+        and its last use is now. Returns whether there is such an entry."""
+        path = self._entry(key)
+        try:
+            os.utime(path)
+        except FileNotFoundError:
+            return False
+        except OSError:
+            pass  # a read-only cache still serves; its entries just age
+        self.used.add(path)
+        return True
+
     def remember(self, target: str, key: str) -> None:
         """Record that ``key`` is the last good result for ``target``."""
         write_if_changed(self._ref(target), key.encode())

@@ -211,6 +211,27 @@ def test_pieces_outlive_their_build_holding_only_what_the_last_compose_used(fres
     assert list(build.Build(fresh_build.root).pieces("test, v2")) == []
 
 
+def test_a_build_that_reads_the_composition_keeps_its_pieces(fresh_build, log):
+    """A build that finds the whole composition stored composes nothing, yet counts the piece
+    tables that composition used as its own, so even a prune to nothing leaves them for the
+    next edit."""
+
+    def compose(results):
+        pieces = fresh_build.pieces("kept")
+        pieces["x"] = b"1"
+        return {"page.md": pieces["x"]}
+
+    fresh_build.generate("t", [], log, Site().open, compose=compose, compose_key="k")
+    later = build.Build(fresh_build.root)
+    later.generate("u", [], log, Site().open, compose=compose_without_call, compose_key="k")
+    later.store.prune(0)
+    assert dict(build.Build(fresh_build.root).pieces("kept")) == {"x": b"1"}
+
+
+def compose_without_call(results):
+    raise AssertionError("the stored composition was not read")
+
+
 def test_pieces_behave_as_a_mapping(fresh_build):
     """A table reads as a mapping of what is stored and what was added; a damaged table in
     the store reads as empty."""
@@ -236,11 +257,12 @@ def test_a_stored_composition_unpacks_to_what_was_packed():
     refuses bytes that are not a whole composition."""
     results = {"a.png": b"\x89PNG one", "b.png": b"two"}
     files = {"page.md": b"", "a.png": results["a.png"], "b.png": b"changed", "z": b"\0" * 3}
-    packed = build._pack(files, results)
+    packed = build._pack(files, results, ["table"])
     assert packed.count(b"\x89PNG one") == 0
-    unpacked = build._unpack(packed, results)
+    unpacked, pieces = build._unpack(packed, results)
     assert unpacked == files
     assert list(unpacked) == list(files)
+    assert pieces == ["table"]
     with pytest.raises(ValueError, match="another length"):
         build._unpack(packed[:-1], results)
     with pytest.raises(ValueError, match="another length"):
