@@ -33,6 +33,7 @@ import importlib.util
 import json
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -418,10 +419,30 @@ def interleaved(variants: dict, rounds: int) -> dict[str, list[float]]:
     return times
 
 
-def warm_rounds(work: Path) -> tuple[Path, dict[str, list[float]]]:
+def with_cpu(variants: dict, cpu: dict[str, list[float]]) -> dict:
+    """The same variants, each also noting in ``cpu`` the CPU seconds (user and system) of the
+    processes it ran: on a machine shared with others, a steadier measure than the wall."""
+
+    def wrapped(name, run_once):
+        def run(run):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            seconds = run_once(run)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            used = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+            cpu.setdefault(name, []).append(used)
+            return seconds
+
+        return run
+
+    return {name: wrapped(name, run_once) for name, run_once in variants.items()}
+
+
+def warm_rounds(
+    work: Path, cpu: dict[str, list[float]] | None = None
+) -> tuple[Path, dict[str, list[float]]]:
     """The warm builds, in :data:`RUNS` interleaved rounds: the baseline, warm, after a Markdown
     edit, after a function edit, and the same in one process. Returns the project copy (its
-    cache warm) and every variant's wall times."""
+    cache warm) and every variant's wall times; ``cpu``, if given, gets their CPU times."""
     project = copy_project(work / "project")
     static = static_copy(project, work / "baseline")
     figures = project / "cnnviz" / "figures.py"
@@ -452,16 +473,14 @@ def warm_rounds(work: Path) -> tuple[Path, dict[str, list[float]]]:
     build(static, work / "static")
     differ = sorted(set(files_of(work / "warm").items()) ^ set(files_of(work / "static").items()))
     print(f"the baseline's site and the warm build's: {len(differ)} files differ")
-    times = interleaved(
-        {
-            "baseline": lambda run: build(static, work / "b")[0],
-            "warm": lambda run: build(project, work / "w")[0],
-            "Markdown edit": edit_page,
-            "function edit": edit_module,
-            "function edit, one process": edit_module_serial,
-        },
-        RUNS,
-    )
+    variants = {
+        "baseline": lambda run: build(static, work / "b")[0],
+        "warm": lambda run: build(project, work / "w")[0],
+        "Markdown edit": edit_page,
+        "function edit": edit_module,
+        "function edit, one process": edit_module_serial,
+    }
+    times = interleaved(with_cpu(variants, {} if cpu is None else cpu), RUNS)
     return project, times
 
 
@@ -667,12 +686,17 @@ if __name__ == "__main__":
         shutil.rmtree(folder, ignore_errors=True)
     elif sys.argv[1:] == ["warm"]:  # only the warm builds against the baseline
         folder = Path(tempfile.mkdtemp(prefix="cnnviz-bench-"))
-        warm = warm_rounds(folder)[1]
-        base = statistics.median(warm["baseline"])
-        print(f"{'build':26} {'median':>7} {'fastest':>8} {'÷ base':>7}  ({RUNS} rounds)")
+        cpu: dict[str, list[float]] = {}
+        warm = warm_rounds(folder, cpu)[1]
+        base, base_cpu = statistics.median(warm["baseline"]), statistics.median(cpu["baseline"])
+        print(f"{RUNS} rounds; wall seconds, then CPU seconds of the build's processes")
+        print(f"{'build':26} {'median':>7} {'fastest':>8} {'÷ base':>7} {'CPU':>7} {'÷ base':>7}")
         for name, runs in warm.items():
-            median = statistics.median(runs)
-            print(f"{name:26} {median:7.2f} {min(runs):8.2f} {median / base:7.2f}")
+            median, used = statistics.median(runs), statistics.median(cpu[name])
+            print(
+                f"{name:26} {median:7.2f} {min(runs):8.2f} {median / base:7.2f} "
+                f"{used:7.2f} {used / base_cpu:7.2f}"
+            )
         shutil.rmtree(folder, ignore_errors=True)
     else:
         main()
