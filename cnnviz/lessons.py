@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CnnvizError, from_root, one_line
+from .store import write_atomic
 
 LESSON_DIR = Path(__file__).resolve().parents[1] / "docs" / "lessons"
 """Where the lessons' sources live, beside the pages that show them."""
@@ -169,21 +170,18 @@ are parsed every time."""
 
 @functools.cache
 def _parsed(name: str, path: Path, text: str) -> Lesson:
-    stored = PARSED / f"{name}.json" if path.parent == LESSON_DIR else None
-    key = _parse_key(text)
-    if stored is not None:
-        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
-            record = json.loads(stored.read_bytes())
-            if record["key"] == key:
-                cells = tuple(Cell(**{**c, "lines": tuple(c["lines"])}) for c in record["cells"])
-                return Lesson(name=name, path=path, cells=cells)
+    if path.parent != LESSON_DIR:
+        return _parse(name, path, text)
+    stored, key = PARSED / f"{name}.json", _parse_key(text)
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        record = json.loads(stored.read_bytes())
+        if record["key"] == key:
+            cells = tuple(Cell(**{**c, "lines": tuple(c["lines"])}) for c in record["cells"])
+            return Lesson(name=name, path=path, cells=cells)
     lesson = _parse(name, path, text)
-    if stored is not None:
-        from .store import write_atomic
-
-        cells = [asdict(cell) for cell in lesson.cells]
-        with contextlib.suppress(OSError):  # a folder that cannot be written: parse each time
-            write_atomic(stored, json.dumps({"key": key, "cells": cells}).encode())
+    cells = [asdict(cell) for cell in lesson.cells]
+    with contextlib.suppress(OSError):  # a folder that cannot be written: parse each time
+        write_atomic(stored, json.dumps({"key": key, "cells": cells}).encode())
     return lesson
 
 

@@ -27,8 +27,9 @@ log = logging.getLogger("mkdocs.plugins.cnnviz")
 
 config = mkdocs_gen_files.config
 i18n = config.plugins["i18n"]
-strings = tomllib.loads(STRINGS.read_text(encoding="utf-8"))
-figures = tomllib.loads(FIGURES.read_text(encoding="utf-8"))["figure"]
+read_from = {path: path.read_text(encoding="utf-8") for path in (STRINGS, FIGURES)}
+strings = tomllib.loads(read_from[STRINGS])
+figures = tomllib.loads(read_from[FIGURES])["figure"]
 drawn_by = {f["target"].rpartition("/")[2]: f["cell"] for f in figures if "cell" in f}
 parsed = [lessons.read_lesson(name) for name in lessons.lesson_names()]
 names = sorted({name for lesson in parsed for name in lesson.files()})
@@ -85,7 +86,8 @@ read = hashlib.sha256(
             site,
             i18n.default_language,
             [lesson.path.read_bytes() for lesson in parsed],
-            [path.read_bytes() for path in (Path(__file__), STRINGS, FIGURES)],
+            sorted(read_from.values()),
+            Path(__file__).read_bytes(),
             [importlib.metadata.version(package) for package in ("nbformat", "jupytext")],
         ]
     ).encode()
