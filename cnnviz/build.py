@@ -5,7 +5,8 @@ A :class:`Build` is what one site build knows. Each gen script lists its jobs an
 files. When all the scripts have run, the build calls :meth:`Build.finish`: the render workers
 exit, and the cache is pruned to its cap, keeping every entry this build used. Nothing here
 imports MkDocs; the scripts pass in the logger and the function that opens a file of the site
-(``mkdocs_gen_files.open``), and the site plugin (``cnnviz.site``) makes and closes the build.
+(``mkdocs_gen_files.open``), and the site plugin (``cnnviz.mkdocs_plugin``) makes and closes
+the build.
 
 static-i18n builds each language in turn and runs the scripts again for the second one, within
 the same build: a script whose jobs are the same as in the first pass gets the first pass's
@@ -334,7 +335,7 @@ PAGE_CODE = (
     ("lessons", "page_markdown"),
     ("headers", "image_size"),
 )
-"""What the site plugin calls of the library as it makes a page (cnnviz/site/pages.py)."""
+"""What the site plugin calls of the library as it makes a page (cnnviz/mkdocs_plugin/pages.py)."""
 
 
 def cache_max_mb(extra: Mapping[str, Any]) -> float:

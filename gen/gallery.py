@@ -11,7 +11,7 @@ from pathlib import Path
 import mkdocs_gen_files
 
 from cnnviz.gallery import configured_gallery, gallery_files, gallery_jobs
-from cnnviz.site import current_build
+from cnnviz.mkdocs_plugin import current_build
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = Path(__file__).resolve().parent / "templates"

@@ -1,8 +1,8 @@
 """Run every lesson and draw its figures from what its code computed, through the cache.
 
-Each lesson's printed outputs stay in memory, in this build (`cnnviz.site.current_build`), where
-the site plugin puts them under the cells that printed them. The figures, listed in
-`gen/figures.toml`, go into the docs tree.
+Each lesson's printed outputs stay in memory, in this build
+(`cnnviz.mkdocs_plugin.current_build`), where the site plugin puts them under the cells that
+printed them. The figures, listed in `gen/figures.toml`, go into the docs tree.
 """
 
 import logging
@@ -13,7 +13,7 @@ import mkdocs_gen_files
 
 from cnnviz.jobs import Job
 from cnnviz.lessons import lesson_names
-from cnnviz.site import current_build
+from cnnviz.mkdocs_plugin import current_build
 
 ROOT = Path(__file__).resolve().parents[1]
 FIGURES = tomllib.loads((ROOT / "gen" / "figures.toml").read_text(encoding="utf-8"))["figure"]

@@ -18,7 +18,7 @@ import mkdocs_gen_files
 
 from cnnviz import lessons, notebooks
 from cnnviz.jobs import Job
-from cnnviz.site import current_build
+from cnnviz.mkdocs_plugin import current_build
 
 ROOT = Path(__file__).resolve().parents[1]
 STRINGS = Path(__file__).resolve().parent / "templates" / "notebook-strings.toml"
@@ -46,7 +46,7 @@ pages = {  # each language's page of each lesson, which its notebook is made fro
 
 def _readable(lesson, page):
     """Whether the page names only cells its lesson has; if not, the page hook stops the build
-    with that one line (cnnviz/site/pages.py), so it is not said here too."""
+    with that one line (cnnviz/mkdocs_plugin/pages.py), so it is not said here too."""
     known = {cell.name for cell in lesson.cells}
     return all(
         found["name"] in known and (found["what"] == "cell" or f"{found['name']}-answer" in known)

@@ -11,8 +11,8 @@ from pathlib import Path
 import mkdocs_gen_files
 
 from cnnviz.jobs import Job
+from cnnviz.mkdocs_plugin import current_build
 from cnnviz.samples import sample_names
-from cnnviz.site import current_build
 
 ROOT = Path(__file__).resolve().parents[1]
 log = logging.getLogger("mkdocs.plugins.cnnviz")

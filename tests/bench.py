@@ -66,7 +66,7 @@ from pathlib import Path
 import mkdocs_gen_files
 from mkdocs.config import load_config
 from mkdocs.structure.files import Files
-from cnnviz.site import current_build
+from cnnviz.mkdocs_plugin import current_build
 config = load_config(sys.argv[1])
 config.plugins.on_startup(command="build", dirty=False)
 config = config.plugins.on_config(config)  # the cnnviz plugin starts the build the scripts use
@@ -85,7 +85,7 @@ finally:
 # build keeps in memory (cnnviz.build.Build.kept), from the files EXPORT wrote.
 BASELINE_KEPT = """
 from pathlib import Path
-from cnnviz.site import current_build
+from cnnviz.mkdocs_plugin import current_build
 kept = Path(__file__).resolve().parent / "kept"
 for path in sorted(kept.rglob("*.json")):
     current_build().kept[path.relative_to(kept).as_posix()] = path.read_bytes()

@@ -16,7 +16,7 @@ import pytest
 from filelock import FileLock
 from project import MKDOCS_ENV, copy_project
 
-from cnnviz.site.locks import TMP, site_lock_file
+from cnnviz.mkdocs_plugin.locks import TMP, site_lock_file
 
 pytest.importorskip("fcntl")  # filelock's lock on POSIX, which the kernel drops on kill -9
 

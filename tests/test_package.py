@@ -80,7 +80,7 @@ def banned(source: str, path: str) -> list[str]:
     return [line for line in result.stdout.splitlines() if "TID251" in line]
 
 
-@pytest.mark.parametrize("path", ["cnnviz/kernels.py", "cnnviz/site/plugin.py"])
+@pytest.mark.parametrize("path", ["cnnviz/kernels.py", "cnnviz/mkdocs_plugin/plugin.py"])
 def test_only_images_imports_opencv(path):
     """OpenCV stays at the edge: images.py is its one importer, and `make lint` fails on an
     import of cv2 anywhere else in the library, at the top or inside a function."""

@@ -19,9 +19,9 @@ from mkdocs.exceptions import PluginError
 from project import ROOT, free_port
 
 from cnnviz.images import encode_png
-from cnnviz.site import i18n, pages, plugin, upstream
+from cnnviz.mkdocs_plugin import i18n, pages, plugin, upstream
 
-SITE = ROOT / "cnnviz" / "site"
+SITE = ROOT / "cnnviz" / "mkdocs_plugin"
 PAGE = SimpleNamespace(file=SimpleNamespace(src_uri="conv.md"), url="conv/")
 
 
@@ -164,14 +164,14 @@ def readers_of(*words: str) -> list[str]:
 
 
 def test_the_nested_build_flag_is_read_in_one_place():
-    """Only cnnviz/site/upstream.py reads static-i18n's `building` flag."""
-    assert readers_of('"building"', ".building") == ["cnnviz/site/upstream.py"]
+    """Only cnnviz/mkdocs_plugin/upstream.py reads static-i18n's `building` flag."""
+    assert readers_of('"building"', ".building") == ["cnnviz/mkdocs_plugin/upstream.py"]
 
 
 def test_each_upstream_coupling_has_one_home():
     """static-i18n's clean_directory swap and log filter, gen-files' generated_by and MkDocs'
-    server.builder, root, error_handler and epochs are each touched in cnnviz/site/upstream.py
-    alone."""
+    server.builder, root, error_handler and epochs are each touched in
+    cnnviz/mkdocs_plugin/upstream.py alone."""
     for words in [
         ("clean_directory",),
         ("I18nLoggingFilter",),
@@ -183,7 +183,7 @@ def test_each_upstream_coupling_has_one_home():
         ("md-content__inner", "__config"),
         ("init-glightbox", 'class="arithmatex">'),
     ]:
-        assert readers_of(*words) == ["cnnviz/site/upstream.py"], words
+        assert readers_of(*words) == ["cnnviz/mkdocs_plugin/upstream.py"], words
 
 
 def test_a_warning_from_our_hooks_is_counted_by_strict_mode():
@@ -228,7 +228,7 @@ def test_each_build_forgets_the_cnnviz_modules_but_a_nested_one_keeps_them(monke
     import cnnviz.kernels  # noqa: F401
 
     # The plugin as loaded now: another test may have forgotten the modules this file imported.
-    plugin = importlib.import_module("cnnviz.site.plugin")
+    plugin = importlib.import_module("cnnviz.mkdocs_plugin.plugin")
 
     started = []
     lock = SimpleNamespace(release=lambda force: None)
@@ -247,7 +247,10 @@ def test_each_build_forgets_the_cnnviz_modules_but_a_nested_one_keeps_them(monke
             plugin.CnnvizPlugin()._start_build(config)
         left = [name for name in sys.modules if name.startswith("cnnviz")]
         assert left
-        assert all(name == "cnnviz.site" or name.startswith("cnnviz.site.") for name in left)
+        assert all(
+            name == "cnnviz.mkdocs_plugin" or name.startswith("cnnviz.mkdocs_plugin.")
+            for name in left
+        )
     finally:
         sys.modules.update(ours)
 
@@ -265,8 +268,8 @@ def test_the_plugin_is_registered_with_mkdocs_as_cnnviz():
     from importlib.metadata import entry_points
 
     (found,) = entry_points(group="mkdocs.plugins", name="cnnviz")
-    assert found.value == "cnnviz.site.plugin:CnnvizPlugin"
-    assert found.load() is importlib.import_module("cnnviz.site.plugin").CnnvizPlugin
+    assert found.value == "cnnviz.mkdocs_plugin.plugin:CnnvizPlugin"
+    assert found.load() is importlib.import_module("cnnviz.mkdocs_plugin.plugin").CnnvizPlugin
 
 
 class Closing:
@@ -311,7 +314,7 @@ def test_a_syntax_error_stops_the_build_in_one_line(tmp_path):
 
 def test_current_build_is_the_plugins_build():
     """A gen script reaches the build that runs through the configuration, not a global."""
-    from cnnviz.site import current_build
+    from cnnviz.mkdocs_plugin import current_build
 
     build = object()
     config = SimpleNamespace(
@@ -372,7 +375,7 @@ def test_no_module_of_the_site_or_the_build_keeps_state_between_builds():
 
 
 def test_only_the_site_subpackage_imports_mkdocs():
-    """The library outside cnnviz/site/ never imports MkDocs or its plugins."""
+    """The library outside cnnviz/mkdocs_plugin/ never imports MkDocs or its plugins."""
     pattern = re.compile(r"^\s*(import|from)\s+(mkdocs|material)\b", re.M)
     importers = [
         path.relative_to(ROOT).as_posix()
@@ -383,7 +386,7 @@ def test_only_the_site_subpackage_imports_mkdocs():
 
 
 def test_every_event_is_in_the_plugin_module():
-    """The reader finds every MkDocs event, and its order, in cnnviz/site/plugin.py."""
+    """The reader finds every MkDocs event, and its order, in cnnviz/mkdocs_plugin/plugin.py."""
     defining = [
         path.name for path in SITE.glob("*.py") if re.search(r"^\s*def on_", path.read_text(), re.M)
     ]
@@ -395,7 +398,7 @@ def test_a_folder_whose_lock_nobody_holds_is_removed_and_a_held_one_stays(tmp_pa
     link to outside, keeps a running one's, and says whether it runs alone."""
     from filelock import FileLock
 
-    from cnnviz.site.locks import TMP, OwnFolder, site_lock_file
+    from cnnviz.mkdocs_plugin.locks import TMP, OwnFolder, site_lock_file
 
     tmp = tmp_path / TMP
     tmp.mkdir(parents=True)
@@ -503,7 +506,7 @@ def test_a_servers_folders_are_removed_once_its_server_has_ended(tmp_path):
 
     from filelock import FileLock
 
-    from cnnviz.site.serve import LAST_GOOD, ServedSite
+    from cnnviz.mkdocs_plugin.serve import LAST_GOOD, ServedSite
 
     store = tmp_path / LAST_GOOD
     first = tmp_path / "mkdocs_site"
@@ -551,7 +554,7 @@ def test_a_request_during_a_rebuild_is_answered_from_the_last_good_site(tmp_path
 
     from mkdocs.livereload import LiveReloadServer
 
-    from cnnviz.site.serve import Rebuilds, serve_last_good
+    from cnnviz.mkdocs_plugin.serve import Rebuilds, serve_last_good
 
     first = tmp_path / "mkdocs_site"
     first.mkdir()
@@ -638,7 +641,7 @@ def test_the_server_looks_for_changed_files_every_tenth_of_a_second(tmp_path):
     """Every watch, made before `on_serve` or after it, polls at serve.POLL_INTERVAL."""
     from mkdocs.livereload import LiveReloadServer
 
-    from cnnviz.site.serve import POLL_INTERVAL, Rebuilds, serve_last_good
+    from cnnviz.mkdocs_plugin.serve import POLL_INTERVAL, Rebuilds, serve_last_good
 
     (tmp_path / "site").mkdir()
     (tmp_path / "docs").mkdir()
@@ -706,14 +709,14 @@ def test_what_changed_names_the_least_a_rebuild_must_redo(tmp_path):
     library's modules: library. A lesson, an asset, the site plugin or a page's title (its
     first heading, or its front matter's): code. mkdocs.yml, a gen script, the theme, a file
     added or removed, or no build yet: layout."""
-    from cnnviz.site import serve
-    from cnnviz.site.serve import Change
+    from cnnviz.mkdocs_plugin import serve
+    from cnnviz.mkdocs_plugin.serve import Change
 
     names = (
         "docs/conv.ko.md",
         "docs/lessons/conv.py",
         "docs/assets/a.css",
-        "cnnviz/site/pages.py",
+        "cnnviz/mkdocs_plugin/pages.py",
         "cnnviz/layers.py",
         "gen/lesson.py",
         "gen/theme/main.html",
@@ -762,7 +765,7 @@ def test_a_rebuild_starts_from_a_copy_of_the_served_site_unless_files_came_or_we
     build leaves the last good one what the next is compared with."""
     import os
 
-    from cnnviz.site.serve import Rebuilds, ServedSite
+    from cnnviz.mkdocs_plugin.serve import Rebuilds, ServedSite
 
     page = tmp_path / "docs" / "about.ko.md"
     lesson = tmp_path / "docs" / "lessons" / "conv.py"

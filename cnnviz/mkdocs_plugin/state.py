@@ -14,7 +14,8 @@ class SiteBuild:
     Args:
         project: The project's folder.
         site_lock: The site folder's lock, already held.
-        plan: Under `mkdocs serve`, how this build goes (:class:`cnnviz.site.serve.Rebuild`).
+        plan: Under `mkdocs serve`, how this build goes
+            (:class:`cnnviz.mkdocs_plugin.serve.Rebuild`).
         composed: What an earlier build's scripts composed, if this one runs the same code.
     """
 

@@ -2,7 +2,7 @@
 nav), its HTML content (MathML, sections) and, last, Material's rendered page.
 
 Each edit of rendered HTML says in one line why no template override or Markdown hook serves;
-the markers it looks for live in :mod:`cnnviz.site.upstream`, and a marker that is gone is
+the markers it looks for live in :mod:`cnnviz.mkdocs_plugin.upstream`, and a marker that is gone is
 said in one warning (``upstream.missing``).
 """
 

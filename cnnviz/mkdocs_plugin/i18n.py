@@ -38,7 +38,7 @@ def check_languages(i18n) -> None:
     unset = [lang for lang in others if lang not in SEARCH_CONFIG]
     if unset:
         raise PluginError(
-            f"cnnviz/site/i18n.py: no search settings for {', '.join(unset)}; add "
+            f"cnnviz/mkdocs_plugin/i18n.py: no search settings for {', '.join(unset)}; add "
             f"{'them' if len(unset) > 1 else 'it'} to SEARCH_CONFIG"
         )
 

@@ -68,7 +68,7 @@ class CnnvizPlugin(BasePlugin):
         site_lock = locks.lock_site(self.project, config.site_dir)
         try:
             plan = None
-            if self.command == "serve":  # each rebuild redoes what changed (cnnviz/site/serve.py)
+            if self.command == "serve":  # each rebuild redoes what changed (serve.py)
                 if self.rebuilds is None:
                     self.rebuilds = serve.Rebuilds(self.project, dirty=self.dirty)
                 plan = self.rebuilds.take()
@@ -100,7 +100,7 @@ class CnnvizPlugin(BasePlugin):
     on_config = CombinedEvent(_start_build, event_priority(0)(_configure))
 
     # 2. Files: gen-files runs the gen scripts (on_files, 0), which hand their results to
-    # the build (cnnviz.site.current_build).
+    # the build (cnnviz.mkdocs_plugin.current_build).
 
     @event_priority(-50)  # after gen-files (0), before static-i18n (-100)
     def _adopt_generated_pages(self, files, config):
@@ -228,13 +228,13 @@ def import_fresh_code() -> None:
 
     `mkdocs serve` keeps one process for every rebuild, so an edited module of `cnnviz/` would
     otherwise run as it was when first imported. Each build starts here, before anything of it
-    imports the library. The plugin's own modules (`cnnviz.site`) stay, as any MkDocs plugin's
-    do. static-i18n's nested build of a further language is part of the same build and does not
-    come here: it keeps the modules, and with them the memory of which renders already failed
-    and were reported.
+    imports the library. The plugin's own modules (`cnnviz.mkdocs_plugin`) stay, as any MkDocs
+    plugin's do. static-i18n's nested build of a further language is part of the same build and
+    does not come here: it keeps the modules, and with them the memory of which renders already
+    failed and were reported.
     """
     for name in [name for name in sys.modules if name.partition(".")[0] == "cnnviz"]:
-        if name != "cnnviz.site" and not name.startswith("cnnviz.site."):
+        if name != "cnnviz.mkdocs_plugin" and not name.startswith("cnnviz.mkdocs_plugin."):
             del sys.modules[name]
 
 

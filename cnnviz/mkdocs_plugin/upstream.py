@@ -78,8 +78,8 @@ def check_versions(installed: Callable[[str], str] = version) -> None:
         found = installed(package)
         if found != written:
             raise PluginError(
-                f"cnnviz/site/upstream.py was written for {package} {written} ({what}), but "
-                f"{found} is installed: check the coupling against the new version, then "
+                f"cnnviz/mkdocs_plugin/upstream.py was written for {package} {written} ({what}), "
+                f"but {found} is installed: check the coupling against the new version, then "
                 "update WRITTEN_FOR"
             )
 
