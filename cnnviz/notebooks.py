@@ -552,8 +552,6 @@ def notebook_files(
     Raises:
         LessonError: A notebook nbformat refuses, or a page that names a missing cell.
     """
-    import nbformat
-
     files: dict[str, bytes] = {}
     everything: dict[str, bytes] = {}
     made = {} if made is None else made
@@ -561,7 +559,9 @@ def notebook_files(
         args = (lesson, language, pages[lesson.name], strings)
         options = {"drawn_by": drawn_by, "site": site, "fetch_from": fetch_from}
         key = _notebook_key(*args, **options)
-        if key not in made:
+        if key not in made:  # nbformat is imported only to make one
+            import nbformat
+
             document = notebook(*args, **options)
             validate(document, f"{lesson.name}.{language}.ipynb")
             made[key] = (nbformat.v4.writes_json(document) + "\n").encode()  # as Jupyter saves it
