@@ -53,9 +53,10 @@ test: setup
 	$(BIN)/python -m pytest -n 0 -m alone
 
 # The edit-test loop, on two workers: every test that needs no built site, no browser, no
-# notebook kernel, and starts no fresh Python, worker pool or venv nor trains again (marked slow).
+# notebook kernel, and neither trains again nor starts a worker pool, a venv, or a fresh Python
+# that draws or asks torch for its kernels (marked slow). Tests that train share one worker.
 test-fast: setup
-	$(BIN)/python -m pytest -n 2 -m "not site and not browser and not notebook and not slow"
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not site and not browser and not notebook and not slow"
 
 lint: setup
 	$(BIN)/ruff check .

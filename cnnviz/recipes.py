@@ -379,22 +379,30 @@ def preset_kernels() -> str:
     return json.dumps(rows, separators=(",", ":")) + "\n"
 
 
-_runs: dict[str, tuple[str, lessons.LessonRun]] = {}  # by lesson: its source's digest, its run
+_runs: dict[str, tuple[str, bool, lessons.LessonRun]] = {}  # by lesson: digest, recorded, run
 
 
-def _run(lesson: str) -> lessons.LessonRun:
-    # A lesson runs once per process for each version of its source (the digest), however many
-    # of its figures are drawn; its namespace is only ever read. Only the latest version is
-    # kept, so a server that reruns an edited lesson all day holds one run of it, not one per
-    # edit.
+def _run(lesson: str, *, record: bool = False) -> lessons.LessonRun:
+    """The run of a lesson's code, made once per process for each version of its source.
+
+    However many of its figures are drawn, the lesson runs once, and its namespace is only ever
+    read. Only the latest version is kept, so a server that reruns an edited lesson all day
+    holds one run of it, not one per edit. A run that recorded what its cells drew with pyplot
+    serves a later call without ``record`` too, so a process that wants both (as the tests do)
+    trains a lesson's networks once.
+
+    Args:
+        lesson: The lesson's name.
+        record: Keep what each cell drew (:attr:`cnnviz.lessons.LessonRun.drawn`).
+    """
     digest = lessons.sources_digest(lessons.read_lesson(lesson))
     kept = _runs.get(lesson)
-    if kept is None or kept[0] != digest:
+    if kept is None or kept[0] != digest or (record and not kept[1]):
         _runs.pop(lesson, None)  # the old run is freed before the new one is made
         parsed = lessons.read_lesson(lesson)
         files = {name: samples.sample_file(name) for name in parsed.files()}
-        _runs[lesson] = (digest, lessons.run_lesson(parsed, files))
-    return _runs[lesson][1]
+        _runs[lesson] = (digest, record, lessons.run_lesson(parsed, files, record=record))
+    return _runs[lesson][2]
 
 
 def _value(lesson: str, name: str) -> Any:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import sys
 import threading
+import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +33,12 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
+
+# The test processes keep what they compile, whatever PYTHONDONTWRITEBYTECODE says (these
+# machines set it): pytest's rewritten test modules (checked against their source's hash) and
+# the library's modules, which the Pythons the tests start then read too. Without it, each
+# worker compiled them all again: collecting took 6.3 s a worker, against 3.0 s (2026-12-07).
+sys.dont_write_bytecode = False
 
 # Torch's first call is slow and CI machines are shared: correctness is checked here, not time.
 settings.register_profile(
@@ -225,13 +233,54 @@ def page(tabs, site):
         yield tab
 
 
+TRAINED = ("train", "learned")  # the lessons that train networks: 7 s and 5 s of one core
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own, which reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Keep the tests of a module that share a module-scoped fixture on one xdist worker, so
-    what that fixture makes (a copied project, its build, a lesson's run) is made once, not
-    once a worker. A tab of the session's browser is cheap to open twice: its tests spread.
-    Takes effect under ``--dist loadgroup``, as `make test` runs."""
+    """Keep on one xdist worker what would otherwise be made once a worker:
+
+    - the tests of a module that share a module-scoped fixture (a copied project, its build),
+      unless the fixture is parametrised, which makes each of its values once anyway;
+    - every test that names a lesson that trains networks, in its code, its fixtures' code or
+      its parameters, so one process runs that lesson (``project.lesson_run``), not each.
+
+    A tab of the session's browser is cheap to open twice: its tests spread. Takes effect
+    under ``--dist loadgroup``, as `make test` and `make test-fast` run.
+    """
     for item in items:
         info = getattr(item, "_fixtureinfo", None)
         defs = [d for ds in (info.name2fixturedefs.values() if info else []) for d in ds]
-        if any(d.scope == "module" and "browser" not in d.argnames for d in defs):
+        if _names_a_trained_lesson(item, defs):
+            item.add_marker(pytest.mark.xdist_group("trained-lessons"))
+        elif any(
+            d.scope == "module" and d.params is None and "browser" not in d.argnames for d in defs
+        ):
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
+def _names_a_trained_lesson(item: pytest.Item, defs: list) -> bool:
+    if "site" in item.fixturenames or item.get_closest_marker("slow"):
+        return False  # it reads the built site, or trains in processes of its own
+    functions = [getattr(item, "function", None), *(d.func for d in defs)]
+    codes = [function.__code__ for function in functions if hasattr(function, "__code__")]
+    callspec = getattr(item, "callspec", None)
+    said = [c for code in codes for c in _constants(code)]
+    said += _strings(callspec.params if callspec else None)
+    return any(word in TRAINED for word in said)
+
+
+def _constants(code: types.CodeType) -> Iterator[object]:
+    for constant in code.co_consts:
+        yield from _constants(constant) if isinstance(constant, types.CodeType) else [constant]
+
+
+def _strings(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)

@@ -220,6 +220,7 @@ def test_help_exits_0(capsys):
         assert text in out
 
 
+@pytest.mark.slow  # a fresh Python that imports torch and draws the five figures
 def test_python_m_cnnviz_help_and_a_full_run(tmp_path, road):
     """`python -m cnnviz` answers --help, then runs the road: exit 0, five figures, no stderr."""
     command = [sys.executable, "-m", "cnnviz"]
@@ -300,6 +301,7 @@ cli.main(sys.argv[2:])
 """
 
 
+@pytest.mark.slow  # a fresh Python that imports torch and draws
 @pytest.mark.skipif(sys.platform == "win32", reason="kill -9 is POSIX")
 def test_kill_9_mid_write_leaves_no_partial_png(tmp_path, small):
     """A run killed with SIGKILL while writing leaves every .png whole and the old one in place."""
@@ -325,6 +327,7 @@ def test_kill_9_mid_write_leaves_no_partial_png(tmp_path, small):
     assert all(name.startswith(".input.png.") and name.endswith(".tmp") for name in leftovers)
 
 
+@pytest.mark.slow  # a fresh Python that imports torch and draws the five figures
 def test_a_reader_that_stops_early_does_not_stop_the_run(tmp_path, small):
     """Piped into something that reads one line and quits, the run still writes every figure."""
     out = tmp_path / "out"

@@ -7,23 +7,18 @@ import subprocess
 import sys
 import tomllib
 import warnings
-from typing import Any
 
 import cv2
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from project import ROOT
+from project import ROOT, lesson_run, namespace
 
 from cnnviz import lessons, recipes
 
 FIGURES = tomllib.loads((ROOT / "gen" / "figures.toml").read_text(encoding="utf-8"))["figure"]
 LANGUAGES = ("ko", "en")
-
-
-def namespace(lesson: str) -> dict[str, Any]:
-    return dict(recipes._run(lesson).namespace)
 
 
 def page(name: str, language: str) -> str:
@@ -90,7 +85,7 @@ def test_sobel_x_is_eight_times_the_slope_on_a_ramp():
         ramp = np.tile(np.arange(10, dtype=np.float32) * slope, (6, 1))
         inside = cv2.filter2D(ramp, -1, sobel_x)[1:-1, 1:-1]
         np.testing.assert_allclose(inside, 8 * slope, rtol=1e-5)
-    assert "[0.08]" in recipes._run("custom").outputs["derivative"]
+    assert "[0.08]" in lesson_run("custom").outputs["derivative"]
 
 
 def test_sobel_x_over_8_is_the_central_difference_of_the_smoothed_photo():

@@ -18,16 +18,12 @@ from typing import Any
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
-from project import ROOT
+from project import ROOT, lesson_run, namespace, signed_without_scale
 
 from cnnviz import lessons, recipes
 
 FIGURES = tomllib.loads((ROOT / "gen" / "figures.toml").read_text(encoding="utf-8"))["figure"]
 NOT_NAMES = {"lesson", "labels", "robust", "shared", "narrow", "index", "corner"}
-
-
-def namespace(lesson: str) -> dict[str, Any]:
-    return dict(recipes._run(lesson).namespace)
 
 
 def named(params: dict[str, Any]) -> list[str]:
@@ -79,17 +75,25 @@ PNG = [spec for spec in FIGURES if spec["target"].endswith(".png")]
 CASES = [(spec, False) for spec in PNG] + [(spec, True) for spec in PNG if spec.get("narrow")]
 
 
-@pytest.mark.parametrize(
-    ("spec", "narrow"),
-    CASES,
+@pytest.fixture(
+    scope="module",
+    params=CASES,
     ids=[spec["target"] + (" narrow" if narrow else "") for spec, narrow in CASES],
 )
-def test_every_image_in_a_figure_is_an_array_its_lesson_computed(spec, narrow):
+def case(request) -> tuple[dict[str, Any], bool, Figure]:
+    """A figure of gen/figures.toml, wide or narrow, drawn once for every check of it below
+    (pytest runs a module-scoped value's tests together)."""
+    spec, narrow = request.param
+    namespace(spec["params"]["lesson"])  # the lesson's run, which these tests share
+    return spec, narrow, figure_of(spec, narrow)
+
+
+def test_every_image_in_a_figure_is_an_array_its_lesson_computed(case):
     """Each image drawn is a value the lesson's code defined, or a crop of one at the very
     coordinates its axes show; each line is a list the lesson computed."""
+    spec, _, fig = case
     values = namespace(spec["params"]["lesson"])
     sources = [plane for name in named(spec["params"]) for plane in planes(values[name])]
-    fig = figure_of(spec, narrow)
     images = [image for ax in fig.axes for image in ax.get_images()]
     for axes in fig.axes:
         images += [image for child in axes.child_axes for image in child.get_images()]
@@ -107,6 +111,13 @@ def test_every_image_in_a_figure_is_an_array_its_lesson_computed(spec, narrow):
             "target"
         ]
     assert images or curves or bars or spec["recipe"] in {"lesson_max_pool_example", "lesson_cnn"}
+
+
+def test_every_signed_map_in_a_figure_has_its_colour_scale(case):
+    """Every diverging map in every figure, wide and narrow, has a colorbar of its range, or
+    its values written in its cells."""
+    spec, _, fig = case
+    assert signed_without_scale(fig) == [], spec["target"]
 
 
 def rows(value: Any) -> list[np.ndarray]:
@@ -329,7 +340,7 @@ def test_numbers_in_the_prose_are_ones_the_code_printed(name, language):
     code printed or wrote (e.g. a weight such as 0.299), or a setting of its figures (the
     99.5th percentile they clip at): none is typed from memory."""
     page = (ROOT / "docs" / f"{name}.{language}.md").read_text(encoding="utf-8")
-    run = recipes._run(name)
+    run = lesson_run(name)
     lesson = lessons.read_lesson(name)
     borrowed = {other for other, _ in lesson.needs()}
     sources = [lesson.path, ROOT / "cnnviz" / "figures.py"]

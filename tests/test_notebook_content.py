@@ -5,7 +5,6 @@ figure shows. Links point at the published site or are relative, never at this m
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 import tomllib
@@ -16,7 +15,7 @@ import nbformat
 import numpy as np
 import pytest
 from numpy.lib.stride_tricks import sliding_window_view
-from project import ROOT
+from project import ROOT, lesson_run
 
 from cnnviz import lessons, notebooks, samples
 
@@ -55,13 +54,6 @@ def sources(document: dict[str, Any], kind: str) -> list[str]:
 
 
 # ---- the page's figures, drawn by the notebook's own cells ----
-
-
-@functools.cache
-def recorded(name: str) -> lessons.LessonRun:
-    lesson = lessons.read_lesson(name)
-    files = {file: samples.sample_file(file) for file in lesson.files()}
-    return lessons.run_lesson(lesson, files, record=True)
 
 
 def _float(value: Any) -> np.ndarray:
@@ -166,7 +158,7 @@ def test_every_figure_names_a_cell_of_its_lesson(spec):
 def test_each_figure_cell_draws_the_values_of_the_sites_figure(spec):
     """Run with pyplot recorded, the figure's cell shows every array the site's figure draws:
     each map (or the crop the page enlarges), each series as a line, each shape as a label."""
-    run = recorded(spec["params"]["lesson"])
+    run = lesson_run(spec["params"]["lesson"])
     drawings = run.drawn.get(spec["cell"], ())
     assert drawings, f"{spec['target']}: cell {spec['cell']!r} draws nothing"
     assert missing(spec, drawings, run.namespace) == []

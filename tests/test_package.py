@@ -40,6 +40,7 @@ def test_import_pulls_in_neither_mkdocs_nor_torch():
     assert "matplotlib" not in loaded
 
 
+@pytest.mark.slow  # fresh Pythons that import torch and ask for its kernels
 def test_importing_cnnviz_first_pins_torch_to_the_same_kernels_everywhere():
     """A process that imports cnnviz before its first torch operation adds in the order of the
     AVX2 kernels of ATen, MKL and oneDNN, on a machine with AVX-512 too: the numbers the pages

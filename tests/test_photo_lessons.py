@@ -7,19 +7,13 @@ the reason sentences beside these tests.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from project import ROOT
+from project import ROOT, namespace
 
 from cnnviz import lessons, recipes
-
-
-def namespace(lesson: str) -> dict[str, Any]:
-    return dict(recipes._run(lesson).namespace)
 
 
 def page(name: str, language: str) -> str:

@@ -6,20 +6,15 @@ the test beside the sentence. Values come from running the lessons, as the pages
 
 from __future__ import annotations
 
-from typing import Any
-
 import cv2
 import numpy as np
 import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from project import lesson_run, namespace
 
-from cnnviz import recipes, samples
-
-
-def namespace(lesson: str) -> dict[str, Any]:
-    return dict(recipes._run(lesson).namespace)
+from cnnviz import samples
 
 
 def cosines(a: torch.Tensor, b: torch.Tensor) -> np.ndarray:
@@ -199,7 +194,7 @@ def test_cnn_the_counts_the_page_gives():
     model, shapes = values["model"], values["shapes"]
     flat = int(np.prod(shapes[-2]))
     assert sum(p.numel() for p in model[-1].parameters()) == flat * 10 + 10 == 318250
-    printed = recipes._run("cnn").outputs["dense"]
+    printed = lesson_run("cnn").outputs["dense"]
     for index in (0, 3):
         inputs, outputs = int(np.prod(shapes[index])), int(np.prod(shapes[index + 1]))
         assert f"{inputs * outputs + outputs:,}" in printed

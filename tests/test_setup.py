@@ -15,6 +15,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from conftest import TRAINED
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from project import ROOT
@@ -149,3 +150,15 @@ def test_a_venv_of_a_python_outside_requires_python_is_made_again(project):
     again = make_setup(project, f"PYTHON={python}")
     assert again.returncode == 0
     assert re.search(r"Nothing to be done|is up to date", again.stdout), again.stdout
+
+
+def test_a_test_that_names_a_training_lesson_joins_their_workers_group(request):
+    """Under `make test` and `make test-fast` (pytest-xdist's ``--dist loadgroup``), a test
+    that names a lesson that trains networks runs in the group that keeps them on one worker,
+    so that lesson trains once. pytest 9.2 silently drops every group of pytest-xdist 3.8
+    (pytest-xdist#1386), and the tests then trained each lesson once a worker."""
+    config = request.config
+    if not hasattr(config, "workerinput") or not config.getvalue("loadgroup"):
+        pytest.skip("only pytest-xdist's --dist loadgroup groups tests")
+    assert "train" in TRAINED
+    assert request.node.nodeid.endswith("@trained-lessons")

@@ -15,6 +15,7 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from project import lesson_run
 
 from cnnviz import lessons, recipes
 
@@ -23,12 +24,12 @@ SHAPES = [(1, 6, 25, 25), (1, 6, 25, 25), (1, 6, 12, 12), (1, 12, 10, 10), (1, 1
 
 @pytest.fixture(scope="module")
 def lesson() -> dict[str, Any]:
-    return dict(recipes._run("train").namespace)
+    return dict(lesson_run("train").namespace)
 
 
 @pytest.fixture(scope="module")
 def outputs() -> dict[str, str]:
-    return dict(recipes._run("train").outputs)
+    return dict(lesson_run("train").outputs)
 
 
 def shift(images: torch.Tensor, pixels: int) -> torch.Tensor:
@@ -139,7 +140,7 @@ def test_the_forward_pass_is_the_stages_the_page_follows(lesson):
 def test_the_seeds_fix_every_number_so_every_run_gives_the_same(lesson):
     """train page: the seeds of the first weights and of each epoch's shuffle are fixed, so a
     second run of the lesson gives the same weights and the same printed numbers."""
-    first = recipes._run("train")
+    first = lesson_run("train")
     again = lessons.run_lesson(lessons.read_lesson("train"), {})
     assert again.outputs == first.outputs
     for name, value in first.namespace["model"].state_dict().items():
@@ -295,7 +296,7 @@ def test_two_pixels_move_the_pooled_maps_by_one_whole_cell(lesson):
         pooled = F.max_pool2d(F.relu(model.conv1(images)), 2)
         moved = F.max_pool2d(F.relu(model.conv1(shift(images, 2))), 2)
     assert torch.allclose(moved[..., 2:], pooled[..., 1:-1], atol=1e-5)
-    out = recipes._run("train").outputs["two-pixels-answer"]
+    out = lesson_run("train").outputs["two-pixels-answer"]
     two = float(re.search(r"pooled\s+([\d.]+)", out)[1])
     assert 1.7 * lesson["pool_change"] < two < 2 * lesson["pool_change"]
     relu = float(re.search(r"ReLU maps\s+([\d.]+)", out)[1])
@@ -331,7 +332,7 @@ def test_without_the_biases_the_thresholds_move_and_accuracy_falls(lesson):
         with_bias = F.relu(model.conv1(image)) > 0
         without = F.relu(F.conv2d(image, model.conv1.weight)) > 0
     assert (with_bias != without).float().mean().item() > 0.05
-    out = recipes._run("train").outputs["no-bias-answer"]
+    out = lesson_run("train").outputs["no-bias-answer"]
     before, after = map(float, re.findall(r"[\d.]+", out))
     assert after < before - 0.1
 
@@ -342,7 +343,7 @@ def test_confusion_answer_lists_every_most_frequent_mistake(lesson):
     assert confusion.sum().item() == 1000
     assert confusion.trace().item() == 1000 - len(lesson["wrong"])
     mistakes = lesson["mistakes"]
-    lines = recipes._run("train").outputs["confusion-answer"].strip().splitlines()
+    lines = lesson_run("train").outputs["confusion-answer"].strip().splitlines()
     listed = [line for line in lines if "->" in line]
     assert len(listed) == int((mistakes == mistakes.max()).sum())
     assert listed == ["7 -> 4: 2", "9 -> 0: 2"]
