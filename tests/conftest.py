@@ -241,20 +241,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Keep on one xdist worker what would otherwise be made once a worker:
 
     - the tests of a module that share a module-scoped fixture (a copied project, its build),
-      unless the fixture is parametrised, which makes each of its values once anyway;
+      unless the fixture is parametrised, which makes each of its values once anyway, or the
+      tests drive the browser: a tab is cheap to open twice, and a module of browser tests
+      takes minutes (the playground's uploads: 158 worker-seconds), so its tests spread;
     - every test that names a lesson that trains networks, in its code, its fixtures' code or
       its parameters, so one process runs that lesson (``project.lesson_run``), not each.
 
-    A tab of the session's browser is cheap to open twice: its tests spread. Takes effect
-    under ``--dist loadgroup``, as `make test` and `make test-fast` run.
+    Takes effect under ``--dist loadgroup``, as `make test` and `make test-fast` run.
     """
     for item in items:
         info = getattr(item, "_fixtureinfo", None)
         defs = [d for ds in (info.name2fixturedefs.values() if info else []) for d in ds]
         if _names_a_trained_lesson(item, defs):
             item.add_marker(pytest.mark.xdist_group("trained-lessons"))
-        elif any(
-            d.scope == "module" and d.params is None and "browser" not in d.argnames for d in defs
+        elif "browser" not in item.fixturenames and any(
+            d.scope == "module" and d.params is None for d in defs
         ):
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
 
