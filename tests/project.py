@@ -87,6 +87,17 @@ def forget_cnnviz() -> None:
         del sys.modules[name]
 
 
+def xdist_group(request) -> str:
+    """The pytest-xdist group this test runs in ("" for none), or a skip outside ``--dist
+    loadgroup``, the only mode that groups tests."""
+    import pytest
+
+    config = request.config
+    if not hasattr(config, "workerinput") or not config.getvalue("loadgroup"):
+        pytest.skip("only pytest-xdist's --dist loadgroup groups tests")
+    return request.node.nodeid.rpartition("]")[2].partition("@")[2]
+
+
 def lesson_run(name: str):
     """A project lesson's run, with what each cell drew, made once per process.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from project import ROOT
+from project import ROOT, xdist_group
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 
@@ -63,3 +63,9 @@ def test_pages_publish_from_main_only_after_the_tests(workflow):
     assert jobs["deploy"]["needs"] == "pages"
     assert "id-token" not in workflow["permissions"]  # only the deploy job may publish
     assert jobs["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
+
+
+def test_the_tests_that_share_a_module_fixture_share_a_worker(request, workflow):
+    """Under `make test` (``--dist loadgroup``), a test that uses a module-scoped fixture (here
+    the workflow, read once) is in its module's group, so the fixture is made on one worker."""
+    assert xdist_group(request) == "test_ci"

@@ -414,3 +414,24 @@ def test_every_lesson_of_the_site_is_well_formed(name):
     answers = [cell for cell in lesson.code_cells() if cell.meta.get("role") == "answer"]
     assert len(answers) >= 2, f"{name}: {len(answers)} exercises"
     lessons.setup_cells(lesson)
+
+
+def test_a_recorded_run_serves_both_kinds_of_call_and_a_plain_one_is_made_again(monkeypatch):
+    """recipes keep one run of a lesson: a recorded run serves a later plain call (the same
+    run, not a second one); a plain run is made again, recorded, when a drawing is asked for."""
+    from cnnviz import recipes
+
+    made = []
+    run_lesson = lessons.run_lesson
+    monkeypatch.setattr(recipes, "_runs", {})
+    monkeypatch.setattr(
+        lessons, "run_lesson", lambda *a, **k: made.append(k) or run_lesson(*a, **k)
+    )
+    plain = recipes._run("filters")
+    assert plain.drawn == {}
+    assert recipes._run("filters") is plain
+    recorded = recipes._run("filters", record=True)
+    assert recorded is not plain
+    assert recorded.drawn
+    assert recipes._run("filters") is recorded
+    assert made == [{"record": False}, {"record": True}]

@@ -18,7 +18,7 @@ import pytest
 from conftest import TRAINED
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
-from project import ROOT
+from project import ROOT, xdist_group
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 REQUIRES_TEXT = PYPROJECT["project"]["requires-python"]
@@ -157,8 +157,5 @@ def test_a_test_that_names_a_training_lesson_joins_their_workers_group(request):
     that names a lesson that trains networks runs in the group that keeps them on one worker,
     so that lesson trains once. pytest 9.2 silently drops every group of pytest-xdist 3.8
     (pytest-xdist#1386), and the tests then trained each lesson once a worker."""
-    config = request.config
-    if not hasattr(config, "workerinput") or not config.getvalue("loadgroup"):
-        pytest.skip("only pytest-xdist's --dist loadgroup groups tests")
     assert "train" in TRAINED
-    assert request.node.nodeid.endswith("@trained-lessons")
+    assert xdist_group(request) == "trained-lessons"
