@@ -80,18 +80,18 @@ CASES = [(spec, False) for spec in PNG] + [(spec, True) for spec in PNG if spec.
     params=CASES,
     ids=[spec["target"] + (" narrow" if narrow else "") for spec, narrow in CASES],
 )
-def case(request) -> tuple[dict[str, Any], bool, Figure]:
+def case(request) -> tuple[dict[str, Any], Figure]:
     """A figure of gen/figures.toml, wide or narrow, drawn once for every check of it below
     (pytest runs a module-scoped value's tests together)."""
     spec, narrow = request.param
-    namespace(spec["params"]["lesson"])  # the lesson's run, which these tests share
-    return spec, narrow, figure_of(spec, narrow)
+    lesson_run(spec["params"]["lesson"])  # recorded, so the notebook checks share this run
+    return spec, figure_of(spec, narrow)
 
 
 def test_every_image_in_a_figure_is_an_array_its_lesson_computed(case):
     """Each image drawn is a value the lesson's code defined, or a crop of one at the very
     coordinates its axes show; each line is a list the lesson computed."""
-    spec, _, fig = case
+    spec, fig = case
     values = namespace(spec["params"]["lesson"])
     sources = [plane for name in named(spec["params"]) for plane in planes(values[name])]
     images = [image for ax in fig.axes for image in ax.get_images()]
@@ -116,7 +116,7 @@ def test_every_image_in_a_figure_is_an_array_its_lesson_computed(case):
 def test_every_signed_map_in_a_figure_has_its_colour_scale(case):
     """Every diverging map in every figure, wide and narrow, has a colorbar of its range, or
     its values written in its cells."""
-    spec, _, fig = case
+    spec, fig = case
     assert signed_without_scale(fig) == [], spec["target"]
 
 
