@@ -15,7 +15,7 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from project import lesson_run
+from project import lesson_run, namespace
 
 from cnnviz import lessons, recipes
 
@@ -24,7 +24,7 @@ SHAPES = [(1, 6, 25, 25), (1, 6, 25, 25), (1, 6, 12, 12), (1, 12, 10, 10), (1, 1
 
 @pytest.fixture(scope="module")
 def lesson() -> dict[str, Any]:
-    return dict(lesson_run("train").namespace)
+    return namespace("train")
 
 
 @pytest.fixture(scope="module")
