@@ -422,10 +422,11 @@ def test_a_recorded_run_serves_both_kinds_of_call_and_a_plain_one_is_made_again(
     from cnnviz import recipes
 
     made = []
-    run_lesson = lessons.run_lesson
+    library = recipes.lessons  # the module recipes calls, even after a test re-imported cnnviz
+    run_lesson = library.run_lesson
     monkeypatch.setattr(recipes, "_runs", {})
     monkeypatch.setattr(
-        lessons, "run_lesson", lambda *a, **k: made.append(k) or run_lesson(*a, **k)
+        library, "run_lesson", lambda *a, **k: made.append(k) or run_lesson(*a, **k)
     )
     plain = recipes._run("filters")
     assert plain.drawn == {}
