@@ -46,10 +46,11 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	touch $@
 
 # Two workers (pytest-xdist): the site is built once and shared; a module's tests that share a
-# module-scoped fixture stay on one worker (tests/conftest.py groups them); a test that runs for
-# a minute and more in processes of its own starts first, so the other tests run beside it.
+# module-scoped fixture stay on one worker (tests/conftest.py groups them). A test that bounds a
+# process's memory runs afterwards with nothing beside it (marked alone).
 test: setup
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not alone"
+	$(BIN)/python -m pytest -n 0 -m alone
 
 # The edit-test loop, on two workers: every test that needs no built site, no browser, no
 # notebook kernel, and neither trains again nor starts a worker pool, a venv, or a fresh Python

@@ -247,12 +247,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     - every test that names a lesson that trains networks, in its code, its fixtures' code or
       its parameters, so one process runs that lesson (``project.lesson_run``), not each.
 
-    Tests marked ``first`` are moved to the front: xdist hands out tests in this order, so the
-    other worker runs the rest beside them rather than leaving them to run last, alone.
-
     Takes effect under ``--dist loadgroup``, as `make test` and `make test-fast` run.
     """
-    items.sort(key=lambda item: item.get_closest_marker("first") is None)  # stable
     for item in items:
         info = getattr(item, "_fixtureinfo", None)
         defs = [d for ds in (info.name2fixturedefs.values() if info else []) for d in ds]

@@ -69,13 +69,3 @@ def test_the_tests_that_share_a_module_fixture_share_a_worker(request, workflow)
     """Under `make test` (``--dist loadgroup``), a test that uses a module-scoped fixture (here
     the workflow, read once) is in its module's group, so the fixture is made on one worker."""
     assert xdist_group(request) == "test_ci"
-
-
-def test_a_test_marked_first_is_handed_out_before_every_other(request):
-    """The test that runs `mkdocs serve` through twenty rebuilds (over a minute) leads the
-    order xdist hands tests out in, so it starts at once and the rest run beside it."""
-    items = request.session.items
-    firsts = [item for item in items if item.get_closest_marker("first")]
-    if not firsts:
-        pytest.skip("no test marked first is selected (make test selects them)")
-    assert items[: len(firsts)] == firsts

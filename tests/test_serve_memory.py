@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from soak import BOUND_MB, soak
 
-pytestmark = [pytest.mark.site, pytest.mark.first]
+pytestmark = [pytest.mark.site, pytest.mark.alone]
 
 
 def test_serve_memory_stays_flat_over_twenty_rebuilds():
