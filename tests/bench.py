@@ -210,20 +210,31 @@ def cold_build(project: Path, site: Path, **env: str) -> float:
     return build(project, site, **env)[0]
 
 
+def peer_python() -> str:
+    """The Python whose Jupyter runs the peer: CNNVIZ_PEER_PYTHON, or this one. The project
+    pins no Jupyter, so a venv of the readers' packages with nbconvert and ipykernel added can
+    run the peer without touching the project's own."""
+    return os.environ.get("CNNVIZ_PEER_PYTHON") or sys.executable
+
+
 def peer_notebooks() -> list[Path]:
-    """The peer's notebooks, if they can run here: nbconvert installed and CNNVIZ_PEER naming
-    a folder of .ipynb files."""
+    """The peer's notebooks, if they can run here: CNNVIZ_PEER naming a folder of .ipynb
+    files, and nbconvert installed for :func:`peer_python`."""
     folder = os.environ.get("CNNVIZ_PEER")
-    if not folder or importlib.util.find_spec("nbconvert") is None:
+    if not folder:
         return []
-    return sorted(Path(folder).glob("*.ipynb"))
+    if peer_python() == sys.executable:
+        found = importlib.util.find_spec("nbconvert") is not None
+    else:
+        found = not subprocess.run([peer_python(), "-c", "import nbconvert"]).returncode
+    return sorted(Path(folder).glob("*.ipynb")) if found else []
 
 
 def run_peer(notebooks: list[Path], out: Path) -> float:
     """The wall time of executing the peer's notebooks with nbconvert, as its authors would."""
     start = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute"]
+        [peer_python(), "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute"]
         + ["--output-dir", str(out), *map(str, notebooks)],
         cwd=notebooks[0].parent,
         env=ENV,
@@ -490,23 +501,11 @@ def main() -> None:
     images = work / "sample-images"
     add_images(images, 4, seed=1)
     render = copy_project(work / "render")
-    cold = copy_project(work / "cold")
-    notebooks = peer_notebooks()
-    variants = {
-        "cold": lambda run: cold_build(cold, work / f"cold-{run}"),
-        "cold, one process": lambda run: cold_build(
-            cold, work / f"serial-{run}", CNNVIZ_WORKERS="1"
-        ),
-        "render pass": lambda run: render_pass(render, work, images),
-    }
-    if notebooks:
-        variants["peer"] = lambda run: run_peer(notebooks, work / f"peer-{run}")
+    variants, notebooks = cold_variants(work, copy_project(work / "cold"))
+    variants["render pass"] = lambda run: render_pass(render, work, images)
     rounds = interleaved(variants, COLD_RUNS)
     passes = rounds.pop("render pass")
-    if notebooks:
-        peer = (rounds.pop("peer"), f"run here by nbconvert, {len(notebooks)} notebooks")
-    else:
-        peer = peer_from_file()
+    peer = peer_of(rounds, notebooks)
     times.update(rounds)
     once = {name: statistics.median(p[name] for p in passes) for name in ("imports", "renders")}
     once["one"] = statistics.median(p["one"] for p in passes)
@@ -602,6 +601,50 @@ def report(
     )
 
 
+def cold_variants(work: Path, cold: Path) -> tuple[dict, list[Path]]:
+    """The cold builds of ``cold``, on every core and in one process, and the peer's run when
+    it can run here; and the peer's notebooks."""
+    variants = {
+        "cold": lambda run: cold_build(cold, work / f"cold-{run}"),
+        "cold, one process": lambda run: cold_build(
+            cold, work / f"serial-{run}", CNNVIZ_WORKERS="1"
+        ),
+    }
+    notebooks = peer_notebooks()
+    if notebooks:
+        variants["peer"] = lambda run: run_peer(notebooks, work / f"peer-{run}")
+    return variants, notebooks
+
+
+def peer_of(rounds: dict[str, list[float]], notebooks: list[Path]) -> tuple[list[float], str]:
+    """The peer's seconds, taken out of ``rounds`` when it ran here, and where they are from."""
+    if notebooks:
+        return rounds.pop("peer"), f"run here by nbconvert, {len(notebooks)} notebooks"
+    return peer_from_file()
+
+
+def cold_against_peer(work: Path) -> None:
+    """Cold builds on every core and in one process, and the peer, in interleaved rounds: the
+    speed-up of the cores and the share of the peer's time, and whether every cold build wrote
+    the same figures."""
+    variants, notebooks = cold_variants(work, copy_project(work / "cold"))
+    rounds = interleaved(variants, COLD_RUNS)
+    peer = peer_of(rounds, notebooks)
+    for name, runs in [*rounds.items(), ("peer", peer[0])]:
+        print(f"{name:18} median {statistics.median(runs):6.2f} s of {[round(r, 2) for r in runs]}")
+    print(f"  the peer's seconds: {peer[1]}")
+    parallel = statistics.median(rounds["cold"])
+    serial = statistics.median(rounds["cold, one process"])
+    others = statistics.median(peer[0])
+    print(f"cold on {CORES} cores vs in one process: a speed-up of {serial / parallel:.2f}×")
+    print(
+        f"cold vs the peer: {parallel / others:.2f} of it; target ≤ {PEER_SHARE:.1f}: "
+        f"{_met(parallel <= PEER_SHARE * others)}"
+    )
+    identical(work)
+    shutil.rmtree(work, ignore_errors=True)
+
+
 def identical(work: Path) -> None:
     """Whether the cold builds, on every core and in one process, wrote the same figures."""
     first = figures_of(work / "cold-0")
@@ -680,7 +723,9 @@ def _met(ok: bool, nearly: bool | None = None) -> str:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["per-result"]:  # only the CPU per result, against FIXED
+    if sys.argv[1:] == ["cold"]:  # only cold builds, on every core and in one, and the peer
+        cold_against_peer(Path(tempfile.mkdtemp(prefix="cnnviz-bench-")))
+    elif sys.argv[1:] == ["per-result"]:  # only the CPU per result, against FIXED
         folder = Path(tempfile.mkdtemp(prefix="cnnviz-bench-"))
         per_result(folder)
         shutil.rmtree(folder, ignore_errors=True)
