@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .inputs import IMAGE_MAGIC
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from matplotlib.mathtext import MathTextParser
@@ -111,7 +113,7 @@ def _stored_png(rgba: bytes, width: int, height: int) -> bytes:
     header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)  # 8 bits, RGBA, no interlace
     pixels = zlib.compress(rows, 0)  # level 0: stored blocks, checksummed, not compressed
     chunks = [(b"IHDR", header), (b"pHYs", _PHYS), (b"IDAT", pixels), (b"IEND", b"")]
-    return _PNG_SIGNATURE + b"".join(
+    return IMAGE_MAGIC["PNG"] + b"".join(
         struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
         for kind, data in chunks
     )
@@ -160,7 +162,6 @@ def _set_empty_labels_aside(fig: Figure) -> None:
                 axis.set_label_coords(*axis.label.get_position())
 
 
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PHYS = struct.pack(">IIB", round(DPI / 0.0254), round(DPI / 0.0254), 1)  # pixels per metre
 
 

@@ -29,7 +29,6 @@ one thread; the playground's and the trained network's timings in Chromium; and,
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -223,11 +222,8 @@ def peer_notebooks() -> list[Path]:
     folder = os.environ.get("CNNVIZ_PEER")
     if not folder:
         return []
-    if peer_python() == sys.executable:
-        found = importlib.util.find_spec("nbconvert") is not None
-    else:
-        found = not subprocess.run([peer_python(), "-c", "import nbconvert"]).returncode
-    return sorted(Path(folder).glob("*.ipynb")) if found else []
+    found = subprocess.run([peer_python(), "-c", "import nbconvert"], capture_output=True)
+    return sorted(Path(folder).glob("*.ipynb")) if found.returncode == 0 else []
 
 
 def run_peer(notebooks: list[Path], out: Path) -> float:
@@ -582,12 +578,17 @@ def report(
         limit, rule = targets.get(name, (None, ""))
         verdict = "" if limit is None else f"{limit:8.2f}  {rule}: {_met(median <= limit)}"
         print(f"{name:22} {median:7.2f} {min(runs):8.2f} {median / base:7.2f} {verdict}")
-    cold, serial = statistics.median(times["cold"]), statistics.median(times["cold, one process"])
     print(
         f"\nin one process: import torch, matplotlib, OpenCV {imports:.2f} s; render every "
         f"result once {renders:.2f} s; the ReLU curve alone, first in its process, "
         f"{once['one']:.2f} s (baseline + that + imports: {base + once['one'] + imports:.2f} s)"
     )
+    report_cold(times, peer)
+
+
+def report_cold(times: dict[str, list[float]], peer: tuple[list[float], str]) -> None:
+    """The speed-up of the cold build on every core, and its share of the peer's time."""
+    cold, serial = statistics.median(times["cold"]), statistics.median(times["cold, one process"])
     print(
         f"cold on {CORES} cores vs in one process: {cold:.2f} s vs {serial:.2f} s, "
         f"a speed-up of {serial / cold:.2f}×"
@@ -632,15 +633,7 @@ def cold_against_peer(work: Path) -> None:
     peer = peer_of(rounds, notebooks)
     for name, runs in [*rounds.items(), ("peer", peer[0])]:
         print(f"{name:18} median {statistics.median(runs):6.2f} s of {[round(r, 2) for r in runs]}")
-    print(f"  the peer's seconds: {peer[1]}")
-    parallel = statistics.median(rounds["cold"])
-    serial = statistics.median(rounds["cold, one process"])
-    others = statistics.median(peer[0])
-    print(f"cold on {CORES} cores vs in one process: a speed-up of {serial / parallel:.2f}×")
-    print(
-        f"cold vs the peer: {parallel / others:.2f} of it; target ≤ {PEER_SHARE:.1f}: "
-        f"{_met(parallel <= PEER_SHARE * others)}"
-    )
+    report_cold(rounds, peer)
     identical(work)
     shutil.rmtree(work, ignore_errors=True)
 

@@ -275,32 +275,34 @@ def test_the_shared_parser_stops_in_one_line_on_another_matplotlib(monkeypatch):
         store._shared_mathtext.cache_clear()
 
 
-def test_the_stored_png_holds_the_pixels_and_oxipng_makes_the_bytes_raw_pixels_give():
-    """The uncompressed PNG that png_bytes hands oxipng decodes to the canvas's pixels, at the
-    build's resolution; and oxipng makes the same bytes from it as from the raw pixels (its
+def test_the_stored_png_holds_the_pixels_and_oxipng_makes_the_bytes_raw_pixels_give(monkeypatch):
+    """The uncompressed PNG that png_bytes hands oxipng holds the pixels of the PNG it returns,
+    at the build's resolution; and oxipng makes the same bytes from those pixels raw (its
     ``RawImage``), so the encoder only changed how the pixels reach oxipng."""
     import io
     import struct
 
     import numpy as np
     import oxipng
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
 
     from cnnviz import figures
 
-    fig = figures.plot_feature_maps(np.linspace(-1, 1, 2 * 30 * 41).reshape(2, 30, 41))
-    encoded = store.png_bytes(fig)  # draws the figure at the build's resolution
-    canvas = FigureCanvasAgg(fig)
-    canvas.draw()
-    pixels = np.asarray(canvas.buffer_rgba())
-    height, width = pixels.shape[:2]
-    stored = store._stored_png(pixels.tobytes(), width, height)
+    handed = []
+    stored_png = store._stored_png
+    monkeypatch.setattr(
+        store, "_stored_png", lambda *args: handed.append(stored_png(*args)) or handed[-1]
+    )
+    encoded = store.png_bytes(
+        figures.plot_feature_maps(np.linspace(-1, 1, 2460).reshape(2, 30, 41))
+    )
+    (stored,) = handed
     decoded = Image.open(io.BytesIO(stored))
     assert decoded.mode == "RGBA"
-    assert np.array_equal(np.asarray(decoded), pixels)
     assert decoded.info["dpi"] == pytest.approx((store.DPI, store.DPI), abs=0.01)
-    raw = oxipng.RawImage(pixels.tobytes(), width, height)
+    pixels = np.asarray(decoded)
+    assert np.array_equal(pixels, np.asarray(Image.open(io.BytesIO(encoded)).convert("RGBA")))
+    raw = oxipng.RawImage(pixels.tobytes(), decoded.width, decoded.height)
     raw.add_png_chunk(b"pHYs", store._PHYS)
     assert raw.create_optimized_png(**store._oxipng_options()) == encoded
     kinds, at = [], 8  # the chunks of what png_bytes returns: the pixels and their resolution
