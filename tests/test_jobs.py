@@ -3,6 +3,7 @@ failure."""
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
 import os
@@ -317,12 +318,29 @@ def die(n: int = 0) -> str:
     import os
 
     os._exit(3)
+
+
+DRAWN = []
+
+
+def drawn(fail: bool = False) -> str:
+    import gc
+    import weakref
+
+    from matplotlib.figure import Figure
+
+    figure = Figure()
+    figure.add_subplot().plot([0, 1])
+    DRAWN.append(weakref.ref(figure))
+    if fail:
+        raise ValueError("asked to fail")
+    return json.dumps({"collector": gc.isenabled()})
 """
 
 
 @pytest.fixture
 def probed(copy):
-    """The package copy, with the recipes ``probe`` and ``die``."""
+    """The package copy, with the recipes ``probe``, ``die`` and ``drawn``."""
     recipes = Path(copy.__file__).parent / "recipes.py"
     recipes.write_text(recipes.read_text() + PROBES)
     return copy
@@ -475,6 +493,38 @@ def test_one_worker_draws_all_of_a_lessons_figures(probed, tmp_path):
         for lesson in lessons
     }
     assert [len(found) for found in pids.values()] == [1, 1], pids
+
+
+def test_a_render_holds_the_collector_off_and_frees_its_figure_when_done(probed):
+    """Python's cycle collector is off while a recipe runs and on again afterwards, whether
+    the recipe returns or raises; the Figure a recipe returned (a cycle of artists) is freed by
+    the time render returns."""
+    recipes = importlib.import_module("cnnviz.recipes")
+    assert gc.isenabled()
+    assert json.loads(probed.render(probed.Job("a.json", "drawn", {}))) == {"collector": False}
+    assert gc.isenabled()
+    assert recipes.DRAWN[-1]() is None
+    with pytest.raises(ValueError, match="asked to fail"):
+        probed.render(probed.Job("b.json", "drawn", {"fail": True}))
+    assert gc.isenabled()
+
+
+def test_a_render_inside_a_render_leaves_the_collector_to_the_outer_one(probed):
+    """Where the collector is already off (an outer render, or a caller's choice), a render
+    neither turns it on nor collects."""
+    recipes = importlib.import_module("cnnviz.recipes")
+    with probed.collected_when_done():
+        probed.render(probed.Job("a.json", "drawn", {}))
+        assert not gc.isenabled()
+        assert recipes.DRAWN[-1]() is not None
+    assert gc.isenabled()
+    assert recipes.DRAWN[-1]() is None
+    gc.disable()
+    try:
+        probed.render(probed.Job("b.json", "drawn", {}))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_lesson_groups_keep_a_lesson_together_largest_first(copy):
