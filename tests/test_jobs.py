@@ -495,10 +495,23 @@ def test_one_worker_draws_all_of_a_lessons_figures(probed, tmp_path):
     assert [len(found) for found in pids.values()] == [1, 1], pids
 
 
-def test_a_render_holds_the_collector_off_and_frees_its_figure_when_done(probed):
+@pytest.fixture
+def asked_collections_only():
+    """Python's collector runs only when called, as if its thresholds were never reached: a
+    figure freed after a render was freed by the render's own collection, not by one that the
+    next allocation happened to set off."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(10**9)
+    yield
+    gc.set_threshold(*thresholds)
+
+
+def test_a_render_holds_the_collector_off_and_frees_its_figure_when_done(
+    probed, asked_collections_only
+):
     """Python's cycle collector is off while a recipe runs and on again afterwards, whether
     the recipe returns or raises; the Figure a recipe returned (a cycle of artists) is freed by
-    the time render returns."""
+    the render's own collection before render returns."""
     recipes = importlib.import_module("cnnviz.recipes")
     assert gc.isenabled()
     assert json.loads(probed.render(probed.Job("a.json", "drawn", {}))) == {"collector": False}
@@ -509,7 +522,9 @@ def test_a_render_holds_the_collector_off_and_frees_its_figure_when_done(probed)
     assert gc.isenabled()
 
 
-def test_a_render_inside_a_render_leaves_the_collector_to_the_outer_one(probed):
+def test_a_render_inside_a_render_leaves_the_collector_to_the_outer_one(
+    probed, asked_collections_only
+):
     """Where the collector is already off (an outer render, or a caller's choice), a render
     neither turns it on nor collects."""
     recipes = importlib.import_module("cnnviz.recipes")
