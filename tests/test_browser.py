@@ -250,8 +250,9 @@ def test_a_figure_opens_large_in_a_lightbox_from_mouse_or_keyboard(site, page):
 
 
 # Where a heading sits once the page is still: the fonts loaded, the images on screen drawn, and
-# the heading at one place for 12 frames in a row (a fixed 400 ms wait took 16 s of this test).
-# Returns its top, the header's bottom, and whether the page is scrolled to its end.
+# the heading at one place for 12 frames in a row (a fixed 400 ms wait took 16 s of this test),
+# or 300 frames gone by. Returns how many frames it last stayed still, its top, the header's
+# bottom, and whether the page is scrolled to its end.
 SETTLED_PLACE = """async (id) => {
     const heading = document.getElementById(id);
     const frame = () => new Promise((done) => requestAnimationFrame(done));
@@ -259,12 +260,14 @@ SETTLED_PLACE = """async (id) => {
     await document.fonts.ready;
     await Promise.all([...document.images].filter(onScreen)
         .map((img) => img.decode().catch(() => {})));
-    for (let last = null, still = 0, top; still < 12; last = top) {
+    let still = 0;
+    for (let last = null, top, count = 0; still < 12 && count < 300; last = top, count++) {
         await frame();
         top = heading.getBoundingClientRect().top;
         still = top === last ? still + 1 : 0;
     }
     return [
+        still,
         heading.getBoundingClientRect().top,
         document.querySelector(".md-header").getBoundingClientRect().bottom,
         innerHeight + scrollY >= document.documentElement.scrollHeight - 2,
@@ -292,7 +295,8 @@ def test_sections_off_screen_wait_yet_a_heading_link_lands_on_its_heading(site, 
                     page.goto(site.url + prefix + f"conv/#{heading}")
                 else:
                     page.evaluate(f"location.hash = {heading!r}")
-                top, header, at_end = page.evaluate(SETTLED_PLACE, heading)
+                still, top, header, at_end = page.evaluate(SETTLED_PLACE, heading)
+                assert still == 12, (prefix, heading, way, "still moving")
                 assert at_end or header - 1 <= top <= header + 80, (prefix, heading, way, top)
 
 
