@@ -109,7 +109,7 @@ def served(site: Path) -> Iterator[str]:
 
 
 def launch(playwright):
-    """Debian's Chromium, headless, as the browser tests run it."""
+    """Debian's full Chromium, headless: the browser a reader runs, not the tests' lighter shell."""
     return playwright.chromium.launch(
         executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from project import ROOT, xdist_group
+from project import CHROMIUMS, ROOT, xdist_group
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 
@@ -69,3 +69,15 @@ def test_the_tests_that_share_a_module_fixture_share_a_worker(request, workflow)
     """Under `make test` (``--dist loadgroup``), a test that uses a module-scoped fixture (here
     the workflow, read once) is in its module's group, so the fixture is made on one worker."""
     assert xdist_group(request) == "test_ci"
+
+
+def test_make_browser_installs_the_browsers_the_tests_drive():
+    """`make browser`, which CI runs before the tests, checks for and installs each Chromium the
+    browser fixture may launch, the headless shell first among them."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile.split("\nbrowser:\n", 1)[1].split("\n\n", 1)[0]
+    install = recipe.split("apt-get install", 1)[1].split()
+    assert CHROMIUMS[0].name == "chromium-headless-shell"
+    for path in CHROMIUMS:
+        assert f"test -x {path}" in recipe
+        assert path.name in install
