@@ -26,6 +26,7 @@ from project import (
     ROOT,
     QuietHandler,
     QuietServer,
+    chromium_to_launch,
     free_port,
     fresh_tab,
     mkdocs_build,
@@ -208,11 +209,11 @@ def browser():
     Without it the full Chromium stands in, and without either the browser tests skip; under
     CI (CI=true), which runs `make browser` first, only the shell will do, and its absence fails.
     """
-    allowed = CHROMIUMS[:1] if os.environ.get("CI") else CHROMIUMS
-    path = next((path for path in allowed if path.exists()), None)
+    ci = bool(os.environ.get("CI"))
+    path = chromium_to_launch(ci)
     if path is None:
         message = f"no Chromium at {CHROMIUMS[0]}; `make browser` installs Debian's package"
-        if os.environ.get("CI"):
+        if ci:
             pytest.fail(message)
         pytest.skip(message)
     from playwright.sync_api import sync_playwright

@@ -28,6 +28,13 @@ MKDOCS_ENV = {"NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
 CHROMIUMS = (Path("/usr/bin/chromium-headless-shell"), Path("/usr/bin/chromium"))
 
 
+def chromium_to_launch(ci: bool, candidates: tuple[Path, ...] = CHROMIUMS) -> Path | None:
+    """The first of ``candidates`` installed; under CI only the first, which `make browser`
+    installs, so a CI run never falls back to the slower full browser unnoticed."""
+    allowed = candidates[:1] if ci else candidates
+    return next((path for path in allowed if path.exists()), None)
+
+
 def mkdocs_build(
     destination: Path, site_url: str, config: Path = ROOT / "mkdocs.yml", *, strict: bool = True
 ) -> subprocess.CompletedProcess[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from project import CHROMIUMS, ROOT, xdist_group
+from project import CHROMIUMS, ROOT, chromium_to_launch, xdist_group
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 
@@ -81,3 +81,15 @@ def test_make_browser_installs_the_browsers_the_tests_drive():
     for path in CHROMIUMS:
         assert f"test -x {path}" in recipe
         assert path.name in install
+
+
+def test_the_full_chromium_stands_in_for_the_shell_only_outside_ci(tmp_path):
+    """Without the shell a developer's run takes the full Chromium; a CI run takes none and
+    fails; with both, each takes the shell."""
+    shell, full = tmp_path / "chromium-headless-shell", tmp_path / "chromium"
+    full.touch()
+    assert chromium_to_launch(ci=False, candidates=(shell, full)) == full
+    assert chromium_to_launch(ci=True, candidates=(shell, full)) is None
+    shell.touch()
+    assert chromium_to_launch(ci=False, candidates=(shell, full)) == shell
+    assert chromium_to_launch(ci=True, candidates=(shell, full)) == shell
