@@ -125,8 +125,7 @@ def bench(rounds: int) -> dict[str, list[tuple[float, float]]]:
             for number in range(2 * rounds + 1):
                 kind = list(EDITS)[number % 2]
                 seconds = EDITS[kind](root, server, number)
-                server.wait_for("Reloading browsers")
-                time.sleep(1.0)  # the server settles: the sweep of old folders, the watcher
+                server.wait_for_rebuild(quiet=1.0)  # and the sweep of old folders
                 if number:  # the first figure edit imports torch and matplotlib: not counted
                     results[kind].append(seconds)
                 print(f"  {kind:14} {seconds[0]:5.2f} s (slowest answer {seconds[1]:.3f} s)")

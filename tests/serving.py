@@ -19,6 +19,10 @@ from project import MKDOCS_ENV, edit, free_port
 
 EDITS = ("Markdown", "lesson", "figure code")
 """The kinds of edit a soak mixes, in turn."""
+QUIET = 0.5
+"""Seconds without a line in the log after which the server has no build to come: one that
+follows another at once (the watcher can report one save twice) is announced as soon as the
+first ends, and the watcher looks every 0.1 s."""
 
 
 class Server:
@@ -62,6 +66,25 @@ class Server:
             assert response.status == 200
             return response.read()
 
+    def wait_for_rebuild(self, quiet: float = QUIET) -> None:
+        """Wait until every change made so far is served, and no build is left to run."""
+        self.wait_for("Reloading browsers")
+        self.settle(quiet)
+
+    def settle(self, quiet: float = QUIET) -> None:
+        """Read the log until it has been ``quiet`` seconds without a line; a build announced
+        meanwhile is waited for to its end. Without this, the next wait for "Reloading
+        browsers" could take that build's for the next edit's, and a test would look at the
+        site before its edit was built (a soak read the memory halfway through builds)."""
+        while True:
+            try:
+                line = self.lines.get(timeout=quiet)
+            except queue.Empty:
+                return
+            self.log.append(line)
+            if "Detected file changes" in line:
+                self.wait_for("Reloading browsers")
+
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=30)
@@ -76,7 +99,8 @@ class Server:
 
     def rebuild(self, root: Path, number: int) -> float:
         """Make edit ``number`` (Markdown, a lesson's code or a figure's code, in turn), wait
-        until the rebuilt site is served, and return the seconds from the save."""
+        until the rebuilt site is served and the server is idle, and return the seconds from
+        the save until it was served."""
         kind = EDITS[number % len(EDITS)]
         start = time.monotonic()
         if kind == "Markdown":
@@ -94,7 +118,9 @@ class Server:
             )
             edit(figures, f"color={old}", f'color="#c0{number % 256:02x}2b"')
         self.wait_for("Reloading browsers")
-        return time.monotonic() - start
+        took = time.monotonic() - start
+        self.settle()
+        return took
 
 
 @contextmanager

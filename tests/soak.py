@@ -12,7 +12,6 @@ from __future__ import annotations
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -33,7 +32,6 @@ def soak(rebuilds: int) -> tuple[list[float], dict[str, list[float]]]:
             server.wait_for("Serving on")
             for number in range(rebuilds):
                 took = server.rebuild(root, number)
-                time.sleep(0.5)  # what is freed after the build is freed
                 seconds[EDITS[number % len(EDITS)]].append(took)
                 sizes.append(server.rss_mb())
                 print(

@@ -91,7 +91,7 @@ def test_serve_rebuilds_with_fresh_code_and_survives_failures(tmp_path):
         # would mean a pool was started for one figure.
         assert " 1 rendered, " in server.wait_for("cnnviz lesson:")
         assert " 0 rendered, " in server.wait_for("cnnviz lesson:")  # the English pass
-        server.wait_for("Reloading browsers")
+        server.wait_for_rebuild()
         recoloured = server.get("figures/relu-curve.png")
         assert recoloured != original
 
@@ -107,7 +107,7 @@ def test_serve_rebuilds_with_fresh_code_and_survives_failures(tmp_path):
             f"cnnviz: figures/relu-curve.png: cnnviz/figures.py:{raised + 1}: RuntimeError: boom"
         )
         assert error.strip() == f"ERROR   -  {expected}"
-        server.wait_for("Reloading browsers")
+        server.wait_for_rebuild()
         assert sum("ERROR" in line for line in server.log[since:]) == 1  # once, not per language
         assert server.get("figures/relu-curve.png") == recoloured
 
@@ -121,7 +121,7 @@ def test_serve_rebuilds_with_fresh_code_and_survives_failures(tmp_path):
         line = len(lesson.read_text().splitlines())
         error = server.wait_for("lesson broke")
         assert f"docs/lessons/relu.py:{line}: cell 'broken': ValueError: lesson broke" in error
-        server.wait_for("Reloading browsers")
+        server.wait_for_rebuild()
         for page in ("relu/", "en/relu/"):  # the last good outputs, and a notice that says so
             html = server.get(page).decode()
             assert html.count('class="admonition failure"') == 1
@@ -129,14 +129,14 @@ def test_serve_rebuilds_with_fresh_code_and_survives_failures(tmp_path):
             shown = unescape(re.sub(r"<[^>]+>", "", html))
             assert all(first in shown for first in printed)  # the last good run's outputs
         lesson.write_text(good)
-        server.wait_for("Reloading browsers")
+        server.wait_for_rebuild()
         assert 'class="admonition failure"' not in server.get("relu/").decode()
 
         (root / "docs" / "assets" / "gallery" / "notes.png").write_text("not a picture")
         error = server.wait_for("notes.png")
         assert error.startswith("ERROR")
         assert "notes.png: not an image: the content is not PNG, JPEG, BMP or WebP" in error
-        server.wait_for("Reloading browsers")
+        server.wait_for_rebuild()
         assert b"<html" in server.get("")
         assert b"<html" in server.get("en/gallery/")
 
@@ -154,7 +154,7 @@ def test_serve_dirty_keeps_each_search_entry_once_through_rebuilds(tmp_path):
         page = root / "docs" / "about.ko.md"
         for number in range(3):
             page.write_text(page.read_text(encoding="utf-8") + f"\n낱말{number}\n")
-            server.wait_for("Reloading browsers")
+            server.wait_for_rebuild()
             for path, before in first.items():
                 now = entries(server, path)
                 assert sorted(now) == sorted(before), path  # each section, once
@@ -164,7 +164,7 @@ def test_serve_dirty_keeps_each_search_entry_once_through_rebuilds(tmp_path):
         edit(
             lesson, 'print(f"f{i + 1}", tuple(fmap.shape)', 'print(f"zq{i + 1}", tuple(fmap.shape)'
         )
-        server.wait_for("Reloading browsers")
+        server.wait_for_rebuild()
         for path in ("relu/", "en/relu/"):  # a page whose Markdown did not change
             assert b"zq1" in server.get(path), path
 
@@ -180,26 +180,26 @@ def test_serve_renders_only_what_an_edit_reaches_and_ends_as_a_whole_build(tmp_p
     with serving(root) as server:
         old = server.get("figures/relu-curve.png")
         edit(root / FIGURES, CURVE_COLOUR, 'color="#2b39c0"')
-        server.wait_for("Reloading browsers")
+        server.wait_for_rebuild()
         assert server.get("figures/relu-curve.png") != old
         assert pages_rendered(newest_site(root)) == set()
 
         about = root / "docs" / "about.ko.md"
         about.write_text(about.read_text(encoding="utf-8") + "\n낱말 하나\n", encoding="utf-8")
-        server.wait_for("Reloading browsers")
+        server.wait_for_rebuild()
         assert pages_rendered(newest_site(root)) == {"about/index.html"}
         assert "낱말 하나" in server.get("about/").decode()
 
         lesson_page = root / "docs" / "conv.en.md"  # its notebook is made from it
         lesson_page.write_text(lesson_page.read_text() + "\nA zebra word.\n", encoding="utf-8")
-        server.wait_for("Reloading browsers")
+        server.wait_for_rebuild()
         # about/ may render again: its Markdown was saved within a second of the last start
         assert pages_rendered(newest_site(root)) - {"about/index.html"} == {"en/conv/index.html"}
         assert b"A zebra word." in server.get("en/notebooks/conv.ipynb")
         assert b"A zebra word." not in server.get("notebooks/conv.ipynb")
 
         edit(root / "docs" / "lessons" / "relu.py", 'print(f"f{i + 1}"', 'print(f"zq{i + 1}"')
-        server.wait_for("Reloading browsers")
+        server.wait_for_rebuild()
         site = newest_site(root)
         every = {path.relative_to(site).as_posix() for path in site.rglob("index.html")}
         assert pages_rendered(site) == {
@@ -208,7 +208,7 @@ def test_serve_renders_only_what_an_edit_reaches_and_ends_as_a_whole_build(tmp_p
         assert b"zq1" in server.get("en/relu/")
 
         (root / "mkdocs.yml").touch()
-        server.wait_for("Reloading browsers")
+        server.wait_for_rebuild()
         whole = newest_site(root)
         assert whole != site
         assert same_site(site, whole)
@@ -276,13 +276,13 @@ def test_serve_keeps_the_last_good_site_through_broken_code_and_a_missing_cell(t
             "ERROR   -  cnnviz: rebuild failed, last good site kept: "
             f"cnnviz/figures.py:{line}: SyntaxError: '(' was never closed"
         )
-        server.wait_for("Reloading browsers")
+        server.wait_for_rebuild()
         assert server.get("figures/conv.png", timeout=30) == figure
         assert without_livereload(server.get("conv/", timeout=30)) == without_livereload(page)
 
         edit(figures, "WIDTH = (7.2", "WIDTH = 7.2")
         server.wait_for("cnnviz playground:")
-        server.wait_for("Reloading browsers")
+        server.wait_for_rebuild()
         english = server.get("en/conv/")
 
         marker = '{{ cell("net") }}'
@@ -293,7 +293,7 @@ def test_serve_keeps_the_last_good_site_through_broken_code_and_a_missing_cell(t
             error.strip() == f"ERROR   -  conv.en.md: {lesson}: no code cell named 'no-such-cell'"
         )
         server.wait_for("rebuild failed")
-        server.wait_for("Reloading browsers")
+        server.wait_for_rebuild()
         assert without_livereload(server.get("en/conv/", timeout=30)) == without_livereload(english)
         assert server.get("figures/conv.png", timeout=30) == figure
 
