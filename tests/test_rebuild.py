@@ -172,7 +172,8 @@ def test_serve_dirty_keeps_each_search_entry_once_through_rebuilds(tmp_path):
 def test_serve_renders_only_what_an_edit_reaches_and_ends_as_a_whole_build(tmp_path):
     """Under plain `mkdocs serve`: after a figure's colour changes in the library, the figure
     is drawn again and no page is rendered; after a Markdown edit only that page is (and a
-    lesson page's edit reaches its notebook); after a lesson's code changes, every page is.
+    lesson page's edit reaches its notebook); a file changed that is no input (Python's
+    bytecode) builds nothing; after a lesson's code changes, every page is.
     Then mkdocs.yml is touched, which builds everything afresh: that site holds the same
     files, each with the same bytes (the search indexes with the same entries), as the one the
     edits built."""
@@ -189,6 +190,13 @@ def test_serve_renders_only_what_an_edit_reaches_and_ends_as_a_whole_build(tmp_p
         server.wait_for_rebuild()
         assert pages_rendered(newest_site(root)) == {"about/index.html"}
         assert "낱말 하나" in server.get("about/").decode()
+
+        served = newest_site(root)  # a change the server sees that is no input: no build
+        (root / "cnnviz" / "__pycache__").mkdir(exist_ok=True)
+        (root / "cnnviz" / "__pycache__" / "nothing.pyc").write_bytes(b"\0")
+        server.wait_for("cnnviz: nothing changed since the last good build, still served")
+        server.wait_for_rebuild()
+        assert newest_site(root) == served
 
         lesson_page = root / "docs" / "conv.en.md"  # its notebook is made from it
         lesson_page.write_text(lesson_page.read_text() + "\nA zebra word.\n", encoding="utf-8")

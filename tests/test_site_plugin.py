@@ -4,6 +4,7 @@ upstream output it edits has lost its marker, so that `mkdocs build --strict` fa
 from __future__ import annotations
 
 import ast
+import hashlib
 import importlib
 import json
 import logging
@@ -705,10 +706,11 @@ def test_each_build_forgets_materials_last_search_index():
 
 
 def test_what_changed_names_the_least_a_rebuild_must_redo(tmp_path):
-    """A Markdown edit, Python's bytecode or an editor's hidden file: Markdown at most. The
-    library's modules: library. A lesson, an asset, the site plugin or a page's title (its
-    first heading, or its front matter's): code. mkdocs.yml, a gen script, the theme, a file
-    added or removed, or no build yet: layout."""
+    """No input changed (Python's bytecode and an editor's hidden files are not inputs):
+    nothing. An input whose time and size stayed but whose bytes did not: what its edit is.
+    A Markdown edit: Markdown at most. The library's modules: library. A lesson, an asset,
+    the site plugin or a page's title (its first heading, or its front matter's): code.
+    mkdocs.yml, a gen script, the theme, a file added or removed, or no build yet: layout."""
     from cnnviz.mkdocs_plugin import serve
     from cnnviz.mkdocs_plugin.serve import Change
 
@@ -728,7 +730,9 @@ def test_what_changed_names_the_least_a_rebuild_must_redo(tmp_path):
     first = serve.input_stamp(tmp_path)
     assert sorted(first) == sorted(names)
     assert serve.what_changed(None, first) is Change.LAYOUT
-    assert serve.what_changed(first, serve.input_stamp(tmp_path)) is Change.MARKDOWN
+    assert serve.what_changed(first, serve.input_stamp(tmp_path)) is Change.NOTHING
+    assert serve.what_changed(first, first, frozenset({names[0]})) is Change.MARKDOWN
+    assert serve.what_changed(first, first, frozenset({names[4]})) is Change.LIBRARY
     (tmp_path / "docs" / "about.ko.md").write_text("# About\n\nText.\n", encoding="utf-8")
     first = serve.input_stamp(tmp_path)
     (tmp_path / "docs" / "conv.ko.md").write_text("a new sentence", encoding="utf-8")
@@ -737,6 +741,9 @@ def test_what_changed_names_the_least_a_rebuild_must_redo(tmp_path):
     (tmp_path / "cnnviz" / "__pycache__" / "layers.pyc").write_bytes(b"\0")
     (tmp_path / "docs" / ".conv.ko.md.swp").write_bytes(b"\0")
     assert serve.what_changed(first, serve.input_stamp(tmp_path)) is Change.MARKDOWN
+    first = serve.input_stamp(tmp_path)
+    (tmp_path / "cnnviz" / "__pycache__" / "layers.pyc").write_bytes(b"\1")
+    assert serve.what_changed(first, serve.input_stamp(tmp_path)) is Change.NOTHING
     expected = {
         **dict.fromkeys(names[1:4], Change.CODE),
         names[4]: Change.LIBRARY,
@@ -756,6 +763,38 @@ def test_what_changed_names_the_least_a_rebuild_must_redo(tmp_path):
     before = serve.input_stamp(tmp_path)
     (tmp_path / "docs" / "assets" / "a.css").unlink()
     assert serve.what_changed(before, serve.input_stamp(tmp_path)) is Change.LAYOUT
+
+
+def test_no_build_is_needed_until_an_input_changes_even_within_one_tick_of_the_clock(tmp_path):
+    """After a good build, a look at unchanged inputs needs no build; nor does a file that was
+    saved just before it and is written again with the same bytes and date. The same file
+    written with other bytes of the same size, its date put back as a save within one tick of
+    the kernel's clock leaves it, does; so does any edit."""
+    import os
+
+    from cnnviz.mkdocs_plugin.serve import Change, Rebuilds
+
+    page = tmp_path / "docs" / "about.ko.md"
+    page.parent.mkdir(parents=True)
+    page.write_text("one", encoding="utf-8")
+    rebuilds = Rebuilds(tmp_path, dirty=False)
+    assert not rebuilds.unchanged()  # no build yet
+    built = rebuilds.take()
+    assert built.recent == {"docs/about.ko.md": hashlib.sha256(b"one").hexdigest()}
+    rebuilds.succeeded()
+    assert rebuilds.unchanged()
+    dated = os.stat(page).st_mtime_ns
+    page.write_text("one", encoding="utf-8")
+    os.utime(page, ns=(dated, dated))
+    assert rebuilds.unchanged()
+    page.write_text("two", encoding="utf-8")
+    os.utime(page, ns=(dated, dated))
+    assert not rebuilds.unchanged()
+    assert rebuilds.plan().change is Change.MARKDOWN
+    rebuilds.succeeded()
+    assert rebuilds.unchanged()
+    page.write_text("three", encoding="utf-8")
+    assert not rebuilds.unchanged()
 
 
 def test_a_rebuild_starts_from_a_copy_of_the_served_site_unless_files_came_or_went(tmp_path):

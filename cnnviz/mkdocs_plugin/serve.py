@@ -19,6 +19,9 @@ Each rebuild redoes only what the edit reaches (:class:`Rebuilds`). Before it st
 project's inputs are stamped (:func:`input_stamp`) and compared with the last good build's
 (:func:`what_changed`):
 
+- Nothing: no build at all, and the last good site stays served. MkDocs' watcher can report
+  one save twice, the second time while the save is being built (once in the first 12 edits
+  of a soak, 2026-12-07), and it then built the same site again.
 - Markdown edited, nothing else: the fresh folder starts as a copy of the served one, each file
   dated when the last good build began, and MkDocs builds dirty, rendering only the pages whose
   Markdown is newer. A page whose title changed renders every page, as each page's navigation
@@ -43,6 +46,7 @@ from __future__ import annotations
 import ctypes
 import enum
 import gc
+import hashlib
 import logging
 import os
 import shutil
@@ -68,9 +72,15 @@ POLL_INTERVAL = 0.1
 the 2-core machine, about 1 % of a core at this interval."""
 
 
+CLOCK_SLACK = 1.0
+"""Seconds a file's modification time may lag ``time.time()``: the kernel dates files by a
+coarser clock. A file saved within that long of a build's start may be newer than it looks."""
+
+
 class Change(enum.Enum):
     """What changed between two builds' inputs, named by the least a rebuild must redo."""
 
+    NOTHING = "nothing"  # no build: the last good site is what one would make
     MARKDOWN = "Markdown, at most"  # the pages whose Markdown is newer render
     LIBRARY = "the library, Markdown at most besides"  # and every page, if what pages take changed
     CODE = "anything else"  # every page renders
@@ -103,6 +113,23 @@ def input_stamp(project: Path) -> dict[str, tuple]:
     return stamp
 
 
+def recent_digests(
+    project: Path, inputs: dict[str, tuple], started: float
+) -> dict[str, str | None]:
+    """The digest of the bytes of each input dated within :data:`CLOCK_SLACK` of ``started``:
+    saved again within one tick of the kernel's clock, at the same size, a file keeps its
+    stamp, and only its bytes tell."""
+    since = (started - CLOCK_SLACK) * 1e9
+    return {path: _digest(project / path) for path, (mtime, *_) in inputs.items() if mtime >= since}
+
+
+def _digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:  # removed meanwhile: the stamp sees it gone
+        return None
+
+
 def title_line(page: Path) -> str | None:
     """The line a Markdown page's title comes from: its front matter's `title:`, else its first
     `# ` heading; None if it has neither, or cannot be read (the build will say why)."""
@@ -118,13 +145,16 @@ def title_line(page: Path) -> str | None:
     return next((line.rstrip() for line in lines if line.startswith("# ")), None)
 
 
-def what_changed(before: dict | None, now: dict) -> Change:
+def what_changed(before: dict | None, now: dict, rewritten: frozenset[str] = frozenset()) -> Change:
     """The least a rebuild must redo, from the last good build's inputs (None: no build yet)
-    to today's, both :func:`input_stamp`. A Markdown page whose title changed counts as code:
-    every page's navigation names it."""
+    to today's, both :func:`input_stamp`, where ``rewritten`` are inputs whose stamp is the
+    same but whose bytes are not (:meth:`Rebuild.rewritten`). A Markdown page whose title
+    changed counts as code: every page's navigation names it."""
     if before is None or before.keys() != now.keys():
         return Change.LAYOUT
-    edited = [path for path, stamp in now.items() if before[path] != stamp]
+    edited = [path for path, stamp in now.items() if before[path] != stamp or path in rewritten]
+    if not edited:
+        return Change.NOTHING
     if any(path.startswith(SITE_WIDE) for path in edited):
         return Change.LAYOUT
     code = [path for path in edited if not path.endswith(".md")]
@@ -154,6 +184,8 @@ class Rebuild:
         change: What changed since the last good build.
         composed: What its gen scripts composed (``Build.composed``), once it has ended; the
             next build reuses it if it changed nothing but Markdown, and so runs the same code.
+        recent: The digests of the inputs saved just before it started
+            (:func:`recent_digests`).
     """
 
     inputs: dict[str, tuple] = field(repr=False)
@@ -165,13 +197,21 @@ class Rebuild:
     pages: str | None = None
     change: Change = Change.LAYOUT
     composed: dict | None = field(default=None, repr=False)
+    recent: dict[str, str | None] = field(default_factory=dict, repr=False)
 
     def reusable(self, last_good: Rebuild | None) -> dict:
         """What this build may take of what the last good one composed: all of it after an
         edit of Markdown alone, else nothing."""
-        if self.change is Change.MARKDOWN and last_good is not None:
+        if self.change in (Change.NOTHING, Change.MARKDOWN) and last_good is not None:
             return last_good.composed or {}
         return {}
+
+    def rewritten(self, project: Path) -> frozenset[str]:
+        """The inputs saved just before this build started whose bytes are no longer those
+        it was stamped with."""
+        return frozenset(
+            path for path, digest in self.recent.items() if _digest(project / path) != digest
+        )
 
     def renders_every_page(self) -> bool:
         """Whether this dirty build renders every page, and not only the edited ones."""
@@ -194,10 +234,20 @@ class Rebuilds:
         self.last_good: Rebuild | None = None
         self.pending: Rebuild | None = None
 
+    def unchanged(self) -> bool:
+        """Whether every input is as the last good build found it, so that a build would make
+        the site served already."""
+        if self.last_good is None:
+            return False
+        inputs, rewritten = input_stamp(self.project), self.last_good.rewritten(self.project)
+        return what_changed(self.last_good.inputs, inputs, rewritten) is Change.NOTHING
+
     def plan(self) -> Rebuild:
         """Plan the next build, just before it starts."""
         started, inputs = time.time(), input_stamp(self.project)
-        change = what_changed(self.last_good and self.last_good.inputs, inputs)
+        last_inputs = self.last_good and self.last_good.inputs
+        rewritten = self.last_good.rewritten(self.project) if self.last_good else frozenset()
+        change = what_changed(last_inputs, inputs, rewritten)
         before = self.last_good.pages if change is Change.LIBRARY else None
         every_page = change in (Change.CODE, Change.LAYOUT) or (
             change is Change.LIBRARY and before is None  # nothing to compare with
@@ -210,9 +260,10 @@ class Rebuilds:
             # A Markdown file saved after the last good build began is newer than its page; a
             # second earlier still, as a file's time comes from the kernel's coarse clock,
             # which can lag time.time(): a page may render once too often, but is never missed.
-            copy = self.folders.copy_of_served(dated=self.last_good.started - 1.0)
+            copy = self.folders.copy_of_served(dated=self.last_good.started - CLOCK_SLACK)
             plan = Rebuild(inputs, started, copy, True, every_page, before)
         plan.change = change
+        plan.recent = recent_digests(self.project, inputs, started)
         self.pending = plan
         log.debug("cnnviz: %s changed since the last good build: %s", change.value, plan)
         return plan
@@ -256,6 +307,9 @@ def serve_last_good(server, rebuilds: Rebuilds) -> None:
 
     def wrap(build: Callable[[], None]) -> Callable[[], None]:
         def build_while_serving():
+            if rebuilds.unchanged():
+                log.info("cnnviz: nothing changed since the last good build, still served")
+                return
             with (
                 upstream.answering_during_rebuild(server)
                 if rebuilds.folders is not None
