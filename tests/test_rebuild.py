@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import re
 import subprocess
 import sys
+import threading
 from html import unescape
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from project import MKDOCS_ENV, copy_project, edit, forget_cnnviz, mkdocs_build
@@ -318,3 +321,26 @@ def test_broken_code_still_fails_a_strict_build_naming_the_file_and_line(tmp_pat
     assert f"cnnviz/figures.py:{line}: SyntaxError: '(' was never closed" in said
     assert "Traceback" not in said
     assert "<unknown>" not in said
+
+
+def test_settling_waits_out_a_build_announced_after_the_reload():
+    """When the watcher reported one save twice, a second build is announced as the first
+    ends and reloads later than the log's quiet spell: waiting for the edit's rebuild waits for
+    that reload too, so the next edit's wait cannot take it for its own."""
+    server = object.__new__(Server)  # its log alone, without a process
+    server.lines, server.log = queue.Queue(), []
+    server.process = SimpleNamespace(poll=lambda: None)
+    for line in ("Reloading browsers", "Detected file changes"):
+        server.lines.put(f"INFO    -  {line}\n")
+    later = threading.Timer(0.4, server.lines.put, ["INFO    -  Reloading browsers\n"])
+    later.start()
+    try:
+        server.wait_for_rebuild(quiet=0.1)
+    finally:
+        later.join()
+    assert [line.split("-  ")[1].strip() for line in server.log] == [
+        "Reloading browsers",
+        "Detected file changes",
+        "Reloading browsers",
+    ]
+    assert server.lines.empty()
