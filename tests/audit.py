@@ -39,7 +39,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from project import ROOT, QuietHandler, QuietServer
+from project import FULL_CHROMIUM, ROOT, QuietHandler, QuietServer
 
 PAGES = ["", "conv/", "en/", "en/conv/"]
 RUNS = 5  # Lighthouse advises the median of five runs: its scores vary from run to run
@@ -143,7 +143,7 @@ def lighthouse(
         *([f"--preset={preset}"] if preset else []),
         *([f"--throttling.cpuSlowdownMultiplier={multiplier:.2f}"] if multiplier else []),
     ]
-    env = {**os.environ, "CHROME_PATH": "/usr/bin/chromium"}
+    env = {**os.environ, "CHROME_PATH": str(FULL_CHROMIUM)}
     report = json.loads(
         subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout
     )

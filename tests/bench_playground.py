@@ -33,9 +33,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
-from project import ROOT, QuietHandler, QuietServer
+from project import FULL_CHROMIUM, ROOT, QuietHandler, QuietServer
 
-CHROMIUM = "/usr/bin/chromium"
 SUBPATH = "cnnviz"
 WARMUP, RUNS, KEYSTROKES = 20, 100, 60
 PHOTO_WARMUP, PHOTO_RUNS = 3, 15
@@ -111,7 +110,7 @@ def served(site: Path) -> Iterator[str]:
 def launch(playwright):
     """Debian's full Chromium, headless: the browser a reader runs, not the tests' lighter shell."""
     return playwright.chromium.launch(
-        executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        executable_path=str(FULL_CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
     )
 
 
